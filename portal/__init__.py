@@ -1,0 +1,111 @@
+"""Tracklane's app factory: configuration, extensions, models, blueprints, errors and commands."""
+from __future__ import annotations
+
+import importlib
+import os
+
+from flask import Flask
+
+from portal.config import PROJECT_ROOT, instance_path, load_config
+from portal.timezones import register_template_filters
+
+# Every domain package; each may hold models.py, views.py / api.py (blueprints) and cli.py.
+DOMAINS = (
+    "accounts",
+    "network",
+    "links",
+    "creatives",
+    "subids",
+    "tracking",
+    "events",
+    "conversions",
+    "reports",
+    "exports",
+    "rewards",
+    "audit",
+    "dashboard",
+    "ops",
+)
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build a configured app; `overrides` replace settings read from the environment (tests use it)."""
+    app = Flask(
+        __name__,
+        instance_path=str(instance_path()),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(load_config())
+    app.config.update(overrides or {})
+    register_redis(app)
+    register_extensions(app)
+    register_domains(app)
+    register_template_filters(app)
+    register_logging(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_redis(app: Flask) -> None:
+    from portal.queues import connect_redis, redis_url_for
+
+    conn = connect_redis(app)
+    app.extensions["tracklane.redis"] = conn
+    url = redis_url_for(conn)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", url.replace("unix://", "redis+unix://", 1))
+
+
+def register_extensions(app: Flask) -> None:
+    from portal.accounts.auth import load_user
+    from portal.extensions import csrf, db, htmx, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), compare_type=True, render_as_batch=True)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.user_loader(load_user)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message_category = "info"
+    with app.app_context():
+        engine = db.engine
+    # A forked RQ work-horse must not reuse the parent's pooled connections.
+    os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
+
+
+def register_domains(app: Flask) -> None:
+    """Import each domain's models and register the blueprints its package lists in `blueprints`."""
+    for name in DOMAINS:
+        package = importlib.import_module(f"portal.{name}")
+        _import_optional(f"portal.{name}.models")
+        for blueprint in getattr(package, "blueprints", ()):
+            app.register_blueprint(blueprint)
+
+
+def _import_optional(module: str) -> None:
+    try:
+        importlib.import_module(module)
+    except ModuleNotFoundError as missing:
+        if missing.name != module:
+            raise
+
+
+def register_logging(app: Flask) -> None:
+    from portal.ops.logging import install_request_logging
+
+    install_request_logging(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from portal.ops.errors import install_error_handlers
+
+    install_error_handlers(app)
+
+
+def register_commands(app: Flask) -> None:
+    for name in DOMAINS:
+        for command in getattr(importlib.import_module(f"portal.{name}"), "commands", ()):
+            app.cli.add_command(command)

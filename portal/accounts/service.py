@@ -1,0 +1,131 @@
+"""Account verbs: create users, sign-in checks, passwords, API keys. They flush, never commit."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from datetime import datetime
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, select
+
+from portal.accounts.models import ApiKey, Role, User, UserStatus
+from portal.accounts.passwords import hash_password, password_problem, verify_password
+from portal.extensions import db
+from portal.types import utcnow
+
+API_KEY_PREFIX = "tl_"
+
+
+class AccountError(ValueError):
+    """A request the account rules refuse; `field` names the form field at fault."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def normalise_email(email: str) -> str:
+    try:
+        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise AccountError(str(exc), "email") from exc
+
+
+def _username_for(email: str) -> str:
+    base = re.sub(r"[^a-z0-9_.-]", "", email.split("@")[0].lower())[:48] or "user"
+    candidate, n = base, 1
+    while db.session.scalar(select(User.id).where(User.username == candidate)):
+        n += 1
+        candidate = f"{base}{n}"
+    return candidate
+
+
+def create_user(
+    email: str,
+    password: str | None,
+    role: Role,
+    publisher_id: int | None = None,
+    advertiser_id: int | None = None,
+    **profile,
+) -> User:
+    """Add a user; publisher and advertiser users must name their organisation, admins none."""
+    email = normalise_email(email)
+    if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
+        raise AccountError("A user with this email already exists.", "email")
+    if role == Role.PUBLISHER and not publisher_id:
+        raise AccountError("A publisher user belongs to a publisher.", "publisher_id")
+    if role == Role.ADVERTISER and not advertiser_id:
+        raise AccountError("An advertiser user belongs to an advertiser.", "advertiser_id")
+    if role == Role.ADMIN and (publisher_id or advertiser_id):
+        raise AccountError("An admin belongs to the network, not to a publisher or advertiser.", "role")
+    if password is not None and (problem := password_problem(password)):
+        raise AccountError(problem, "password")
+    user = User(
+        email=email,
+        username=profile.pop("username", None) or _username_for(email),
+        password_hash=hash_password(password) if password else None,
+        role=role,
+        publisher_id=publisher_id if role == Role.PUBLISHER else None,
+        advertiser_id=advertiser_id if role == Role.ADVERTISER else None,
+        **profile,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this email and password, or None (the same answer for every failure)."""
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    if not verify_password(user.password_hash if user else None, password):
+        return None
+    if user.status != UserStatus.ACTIVE:
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not verify_password(user.password_hash, current):
+        raise AccountError("The current password is not right.", "current_password")
+    if problem := password_problem(new):
+        raise AccountError(problem, "new_password")
+    user.password_hash = hash_password(new)
+    db.session.flush()
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_api_key(name: str, advertiser_id: int | None, created_by_id: int | None = None) -> tuple[ApiKey, str]:
+    """Make a key and return it with its secret: the only time the secret exists outside the caller."""
+    secret = API_KEY_PREFIX + secrets.token_urlsafe(32)
+    key = ApiKey(
+        name=name.strip() or "API key",
+        prefix=secret[:10],
+        key_hash=_digest(secret),
+        advertiser_id=advertiser_id,
+        created_by_id=created_by_id,
+    )
+    db.session.add(key)
+    db.session.flush()
+    return key, secret
+
+
+def find_api_key(secret: str | None) -> ApiKey | None:
+    """The live key matching `secret`, or None. The lookup is by hash, the final check constant-time."""
+    if not secret or not secret.startswith(API_KEY_PREFIX):
+        return None
+    digest = _digest(secret)
+    key = db.session.scalar(select(ApiKey).where(ApiKey.key_hash == digest))
+    if key is None or key.revoked_at is not None or not hmac.compare_digest(key.key_hash, digest):
+        return None
+    return key
+
+
+def revoke_api_key(key: ApiKey, when: datetime | None = None) -> None:
+    key.revoked_at = key.revoked_at or when or utcnow()
+    db.session.flush()

@@ -1,0 +1,73 @@
+"""Settings from the environment, with embedded defaults for a laptop and fail-fast rules for production."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+WEAK_SECRETS = {"", "dev", "change-me", "changeme", "secret"}
+
+
+class ConfigError(RuntimeError):
+    """Raised at start-up when the environment cannot give a safe configuration."""
+
+
+def instance_path() -> Path:
+    return Path(os.environ.get("TRACKLANE_INSTANCE_PATH", PROJECT_ROOT / "instance")).resolve()
+
+
+def _secret_key(env: str, folder: Path) -> str:
+    key = os.environ.get("SECRET_KEY", "")
+    if key and key not in WEAK_SECRETS and len(key) >= 16:
+        return key
+    if env == "production":
+        raise ConfigError(
+            "SECRET_KEY is missing or too weak: production needs at least 16 random characters, "
+            "e.g. SECRET_KEY=$(python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+        )
+    # Development: one random key kept in instance/ so sessions survive restarts and every process agrees.
+    path = folder / "secret_key"
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32))
+    return path.read_text().strip()
+
+
+def _database_url(folder: Path) -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith("postgres://"):  # the scheme Heroku-style hosts hand out
+        url = "postgresql+psycopg://" + url.removeprefix("postgres://")
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url or f"sqlite:///{folder / 'tracklane.db'}"
+
+
+def load_config() -> dict:
+    """Read the environment once and return the Flask config mapping."""
+    env = os.environ.get("TRACKLANE_ENV", "development")
+    folder = instance_path()
+    https = os.environ.get("TRACKLANE_HTTPS", "1" if env == "production" else "0") == "1"
+    return {
+        "ENV_NAME": env,
+        "SECRET_KEY": _secret_key(env, folder),
+        "SQLALCHEMY_DATABASE_URI": _database_url(folder),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        "EMBEDDED_REDIS_FILE": str(folder / "redis.db"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": https,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": https,
+        "PREFERRED_URL_SCHEME": "https" if https else "http",
+        "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per minute"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        # Argon2id cost; tests lower it, production keeps the library's recommended defaults.
+        "PASSWORD_HASH_TIME_COST": int(os.environ.get("PASSWORD_HASH_TIME_COST", "3")),
+        "PASSWORD_HASH_MEMORY_COST": int(os.environ.get("PASSWORD_HASH_MEMORY_COST", "65536")),
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "").rstrip("/"),
+    }

@@ -1,0 +1,1 @@
+"""Commissions earned from events, and their review."""

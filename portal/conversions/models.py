@@ -1,0 +1,63 @@
+"""Commission a publisher earns from an event, and every change made to it."""
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Index, String, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.network.models import PayoutType
+from portal.types import Money, UTCDateTime, enum_column, utcnow
+
+
+class ConversionStatus(enum.Enum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class Conversion(db.Model):
+    __tablename__ = "conversions"
+    __table_args__ = (
+        Index("ix_conversions_publisher_created", "publisher_id", "created_at"),
+        Index("ix_conversions_offer_created", "offer_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("events.id"), index=True)
+    click_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    publisher_id: Mapped[int] = mapped_column(ForeignKey("publishers.id"))
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id"))
+    offer_event_id: Mapped[int | None] = mapped_column(ForeignKey("offer_events.id"))
+    link_id: Mapped[int | None] = mapped_column(ForeignKey("tracking_links.id"))
+    status: Mapped[ConversionStatus] = mapped_column(enum_column(ConversionStatus), default=ConversionStatus.PENDING)
+    rejection_reason: Mapped[str] = mapped_column(Text, default="")
+    payout_type: Mapped[PayoutType] = mapped_column(enum_column(PayoutType))
+    payout: Mapped[Decimal] = mapped_column(Money)
+    revenue: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    currency: Mapped[str] = mapped_column(String(3))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    changes = relationship("ConversionChange", order_by="ConversionChange.id")
+
+
+class ConversionChange(db.Model):
+    """Status history: who changed a conversion, when, and from what to what."""
+
+    __tablename__ = "conversion_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversion_id: Mapped[int] = mapped_column(ForeignKey("conversions.id"), index=True)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    from_payout: Mapped[Decimal | None] = mapped_column(Money)
+    to_payout: Mapped[Decimal | None] = mapped_column(Money)
+    reason: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,1 @@
+"""Banners and their embed codes."""

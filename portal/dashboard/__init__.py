@@ -1,0 +1,6 @@
+"""Each role's landing page."""
+from portal.dashboard.navigation import navigation
+from portal.dashboard.views import bp
+
+bp.app_context_processor(navigation)
+blueprints = (bp,)

@@ -1,0 +1,1 @@
+"""Players and the events advertisers send about them."""

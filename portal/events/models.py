@@ -1,0 +1,58 @@
+"""The advertiser's players and the events it sends about them."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.extensions import db
+from portal.types import Money, UTCDateTime, utcnow
+
+
+class Player(db.Model):
+    """An advertiser's customer, attributed for life to the click that brought them."""
+
+    __tablename__ = "players"
+    __table_args__ = (UniqueConstraint("advertiser_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    advertiser_id: Mapped[int] = mapped_column(ForeignKey("advertisers.id"))
+    external_id: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    anon_id: Mapped[str | None] = mapped_column(String(255))
+    user_properties: Mapped[dict] = mapped_column(JSON, default=dict)
+    click_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    link_id: Mapped[int | None] = mapped_column(ForeignKey("tracking_links.id"))
+    publisher_id: Mapped[int | None] = mapped_column(ForeignKey("publishers.id"), index=True)
+    offer_id: Mapped[int | None] = mapped_column(ForeignKey("offers.id"))
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Event(db.Model):
+    __tablename__ = "events"
+    __table_args__ = (
+        UniqueConstraint("advertiser_id", "idempotency_key"),
+        Index("ix_events_publisher_occurred", "publisher_id", "occurred_at"),
+        Index("ix_events_advertiser_occurred", "advertiser_id", "occurred_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)  # UUIDv7
+    advertiser_id: Mapped[int] = mapped_column(ForeignKey("advertisers.id"))
+    idempotency_key: Mapped[str | None] = mapped_column(String(255))
+    body_hash: Mapped[str] = mapped_column(String(64))  # tells a true repeat from a key reused for another body
+    type: Mapped[str] = mapped_column(String(32))
+    player_id: Mapped[int | None] = mapped_column(ForeignKey("players.id"), index=True)
+    click_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # kept even when unknown: unattributed
+    publisher_id: Mapped[int | None] = mapped_column(ForeignKey("publishers.id"))
+    offer_id: Mapped[int | None] = mapped_column(ForeignKey("offers.id"))
+    link_id: Mapped[int | None] = mapped_column(ForeignKey("tracking_links.id"))
+    amount: Mapped[Decimal | None] = mapped_column(Money)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    properties: Mapped[dict] = mapped_column(JSON, default=dict)

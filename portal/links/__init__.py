@@ -1,0 +1,1 @@
+"""Tracking links and marketing sources."""

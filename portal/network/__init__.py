@@ -1,0 +1,1 @@
+"""Advertisers, offers, offer events, landing pages, publishers and their payout terms."""

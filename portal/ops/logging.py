@@ -1,0 +1,46 @@
+"""One log line per request (method, path, status, duration, request id); the id goes back as a header."""
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import time
+
+from flask import Flask, g, request
+
+log = logging.getLogger("tracklane.request")
+REQUEST_ID_HEADER = "X-Request-ID"
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+# Paths whose last segment is a credential (report tokens) are logged with it masked.
+_SECRET_PATHS = re.compile(r"^(/api/v1/reports/)[^/?]+")
+
+
+def loggable_path(path: str) -> str:
+    return _SECRET_PATHS.sub(r"\1[token]", path)
+
+
+def install_request_logging(app: Flask) -> None:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    log.setLevel(logging.INFO)
+
+    @app.before_request
+    def start_timer() -> None:
+        incoming = request.headers.get(REQUEST_ID_HEADER, "")
+        g.request_id = incoming if _SAFE_ID.match(incoming) else secrets.token_hex(8)
+        g.request_started = time.perf_counter()
+
+    @app.after_request
+    def log_request(response):
+        started = g.get("request_started")
+        duration_ms = (time.perf_counter() - started) * 1000 if started else 0.0
+        response.headers[REQUEST_ID_HEADER] = g.get("request_id", "")
+        log.info(
+            "%s %s %s %.1fms request_id=%s",
+            request.method,
+            loggable_path(request.path),
+            response.status_code,
+            duration_ms,
+            g.get("request_id", "-"),
+        )
+        return response

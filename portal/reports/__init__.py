@@ -1,0 +1,1 @@
+"""The report builder, saved presets and token pulls."""

@@ -1,0 +1,1 @@
+"""Earnings, points, the rewards catalogue and redemptions."""

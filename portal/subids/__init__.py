@@ -1,0 +1,1 @@
+"""Managed and blocked sub IDs."""

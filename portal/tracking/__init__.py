@@ -1,0 +1,1 @@
+"""The click and impression hot path."""
