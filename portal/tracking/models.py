@@ -52,3 +52,12 @@ class ImpressionCount(db.Model):
     publisher_id: Mapped[int] = mapped_column(ForeignKey("publishers.id"), index=True)
     hour: Mapped[datetime] = mapped_column(UTCDateTime)
     count: Mapped[int] = mapped_column(default=0)
+
+
+class FlushedBatch(db.Model):
+    """Impression batches already added to the counters; makes a retried flush a no-op."""
+
+    __tablename__ = "flushed_batches"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    flushed_at: Mapped[datetime] = mapped_column(UTCDateTime)

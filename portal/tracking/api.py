@@ -1,0 +1,78 @@
+"""Public traffic endpoints: the click redirect and the impression pixel. Every line here runs for every
+visitor, so the routes stay small and touch neither the session nor the sign-in machinery."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, render_template, request
+
+from portal.tracking import service
+from portal.tracking.bots import is_bot
+from portal.tracking.targets import creative_target, link_target
+
+bp = Blueprint("tracking", __name__, url_prefix="/api/v1/track")
+
+PIXEL = (
+    b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00"
+    b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+)
+NO_CACHE = {
+    "Cache-Control": "no-cache, no-store, must-revalidate, private, max-age=0",
+    "Pragma": "no-cache",
+    "Expires": "0",
+}
+
+
+def _visitor_page(template: str, status: int, **context):
+    return render_template(template, **context), status, NO_CACHE
+
+
+def _visit() -> service.ClickRequest:
+    header = current_app.config.get("GEO_COUNTRY_HEADER")
+    return service.ClickRequest(
+        subs=service.check_subs(request.args),
+        relative_path=service.check_relative_path(request.args.get("relativepath", "")),
+        user_agent=request.headers.get("User-Agent", ""),
+        referrer=request.headers.get("Referer", ""),
+        ip=request.remote_addr or "",
+        country=service.normalise_country(request.headers.get(header, "")) if header else "",
+        purpose=request.headers.get("Sec-Purpose", "") or request.headers.get("Purpose", ""),
+    )
+
+
+@bp.get("/click/<link_id>")
+def click(link_id: str):
+    try:
+        visit = _visit()
+    except service.ClickRefused as refused:
+        return _visitor_page("tracking/refused.html", 400, message=str(refused))
+    target = link_target(link_id)
+    if target is None or not target.live:
+        if target is not None and target.fallback_url:
+            return redirect(target.fallback_url, 302), NO_CACHE
+        return _visitor_page("tracking/not_found.html", 404)
+    blocked = service.is_blocked(target, visit.subs)
+    click_id = service.record_click(target, visit, bot=is_bot(visit.user_agent, visit.purpose), blocked=blocked)
+    if blocked:
+        # No conversion may come from a blocked sub ID: the visitor leaves without a click id.
+        location = target.fallback_url or service.redirect_url(target.destination, visit.relative_path, None)
+    else:
+        location = service.redirect_url(target.destination, visit.relative_path, str(click_id))
+    response = redirect(location, 302)
+    response.headers.update(NO_CACHE)
+    return response
+
+
+@bp.get("/impression/<creative_id>")
+def impression(creative_id: str):
+    creative = creative_target(creative_id)
+    link = link_target(request.args.get("lid", "")) if creative else None
+    aid = request.args.get("aid", "")
+    if (
+        creative is not None
+        and link is not None
+        and link.live
+        and link.offer_id == creative.offer_id
+        and aid.isdigit()
+        and int(aid) == link.publisher_id
+    ):
+        service.record_impression(creative.id, link.id, link.publisher_id)
+    return PIXEL, 200, {"Content-Type": "image/gif", "Content-Length": str(len(PIXEL)), **NO_CACHE}

@@ -1,0 +1,100 @@
+"""Flush buffered clicks and impressions from Redis into the database, in batches, idempotently."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import uuid
+
+from flask import current_app
+
+from portal.extensions import db
+from portal.queues import background_job, redis_connection
+from portal.tracking.buffer import CLICK_GROUP, CLICK_STREAM, IMPRESSION_BATCHES, IMPRESSION_HASH
+from portal.tracking.store import add_impression_counts, insert_clicks, mark_batch_flushed
+
+RECLAIM_AFTER_MS = 60_000  # a batch unacknowledged this long belonged to a flusher that died
+
+# Move the live counters aside under a batch name, atomically, and remember the batch.
+_SEAL_IMPRESSIONS = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
+redis.call('RENAME', KEYS[1], ARGV[1])
+redis.call('SADD', KEYS[2], ARGV[1])
+return ARGV[1]
+"""
+
+
+def _consumer() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+def _ensure_group(conn) -> None:
+    try:
+        conn.xgroup_create(CLICK_STREAM, CLICK_GROUP, id="0", mkstream=True)
+    except Exception as exc:  # BUSYGROUP: it exists already
+        if "BUSYGROUP" not in str(exc):
+            raise
+
+
+def _store_click_batch(conn, entries) -> int:
+    rows, ids = [], []
+    for entry_id, fields in entries:
+        row = json.loads(fields[b"c"])
+        row["is_unique"] = fields.get(b"u") == b"1"
+        rows.append(row)
+        ids.append(entry_id)
+    insert_clicks(rows)
+    db.session.commit()
+    # Only after the commit: a crash before this line leaves the entries pending, to be reclaimed.
+    conn.xack(CLICK_STREAM, CLICK_GROUP, *ids)
+    conn.xdel(CLICK_STREAM, *ids)
+    return len(ids)
+
+
+def flush_clicks(batch_size: int = 2000, max_batches: int = 100, reclaim_after_ms: int = RECLAIM_AFTER_MS) -> int:
+    """Move buffered clicks into the database; returns how many were flushed."""
+    conn = redis_connection()
+    _ensure_group(conn)
+    consumer, flushed = _consumer(), 0
+    start = "0-0"
+    while True:  # first, batches a dead flusher left unacknowledged
+        reply = conn.xautoclaim(CLICK_STREAM, CLICK_GROUP, consumer, reclaim_after_ms, start, count=batch_size)
+        start, entries = reply[0], reply[1]  # Redis 7 adds a third item (deleted ids); 6.2 does not
+        if entries:
+            flushed += _store_click_batch(conn, [e for e in entries if e[1]])
+        if start in (b"0-0", "0-0") or not entries:
+            break
+    for _ in range(max_batches):
+        reply = conn.xreadgroup(CLICK_GROUP, consumer, {CLICK_STREAM: ">"}, count=batch_size)
+        if not reply or not reply[0][1]:
+            break
+        flushed += _store_click_batch(conn, reply[0][1])
+    return flushed
+
+
+def flush_impressions() -> int:
+    """Add buffered impression counters to the hourly table; returns how many impressions were added."""
+    conn = redis_connection()
+    conn.eval(_SEAL_IMPRESSIONS, 2, IMPRESSION_HASH, IMPRESSION_BATCHES, f"{IMPRESSION_HASH}:batch:{uuid.uuid4().hex}")
+    added = 0
+    for raw_key in conn.smembers(IMPRESSION_BATCHES):
+        key = raw_key.decode()
+        counts = {}
+        for field, value in conn.hgetall(key).items():
+            creative_id, link_id, publisher_id, hour = (int(part) for part in field.decode().split(":"))
+            counts[(creative_id, link_id, publisher_id, hour)] = int(value)
+        if mark_batch_flushed(key.rsplit(":", 1)[-1]):
+            add_impression_counts(counts)
+            added += sum(counts.values())
+        db.session.commit()
+        conn.delete(key)
+        conn.srem(IMPRESSION_BATCHES, key)
+    return added
+
+
+@background_job(queue="tracking", timeout=120, retries=3)
+def flush_traffic() -> dict:
+    """The scheduled job: flush clicks and impressions."""
+    result = {"clicks": flush_clicks(), "impressions": flush_impressions()}
+    current_app.logger.info("flushed %(clicks)s clicks and %(impressions)s impressions", result)
+    return result

@@ -1,0 +1,150 @@
+"""The click and impression verbs: validate, decide, and record — buffered in Redis, or straight to the
+database when Redis cannot be reached. A click is never lost and never fails the redirect."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from flask import current_app
+from redis.exceptions import RedisError
+from sqlalchemy import select
+from uuid6 import uuid7
+
+from portal.extensions import db
+from portal.tracking import buffer
+from portal.tracking.models import Click
+from portal.tracking.store import insert_clicks, add_impression_counts
+from portal.tracking.targets import LinkTarget
+
+log = logging.getLogger("tracklane.tracking")
+
+SUB_FIELDS = ("sub1", "sub2", "sub3", "sub4", "sub5")
+MAX_SUB_LENGTH = 255
+_RELATIVE_PATH = re.compile(r"^[A-Za-z0-9/._-]+$")
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+
+
+class ClickRefused(ValueError):
+    """The click request is malformed; the visitor gets a 400 page, never a redirect."""
+
+
+@dataclass(frozen=True)
+class ClickRequest:
+    subs: dict[str, str]
+    relative_path: str
+    user_agent: str
+    referrer: str
+    ip: str
+    country: str
+    purpose: str = ""
+
+
+def check_relative_path(value: str) -> str:
+    """Allow only `[A-Za-z0-9/._-]+` with no `..`: deep links stay on the destination's host."""
+    if value == "":
+        return ""
+    if not _RELATIVE_PATH.fullmatch(value) or ".." in value:
+        raise ClickRefused("relativepath may contain only letters, digits, '/', '.', '_' and '-', and no '..'.")
+    return value
+
+
+def check_subs(args) -> dict[str, str]:
+    subs = {}
+    for name in SUB_FIELDS:
+        value = args.get(name, "")
+        if len(value) > MAX_SUB_LENGTH:
+            raise ClickRefused(f"{name} is longer than {MAX_SUB_LENGTH} characters.")
+        subs[name] = value
+    return subs
+
+
+def normalise_country(value: str) -> str:
+    value = (value or "").strip().upper()
+    return value if _COUNTRY.fullmatch(value) and value not in ("XX", "T1") else ""
+
+
+def hash_ip(ip: str) -> str:
+    """A keyed hash of the visitor's IP: enough to tell repeats apart, never the address itself."""
+    key = hashlib.sha256(b"tracklane-ip:" + current_app.secret_key.encode()).digest()
+    return hmac.new(key, ip.encode(), hashlib.sha256).hexdigest()
+
+
+def redirect_url(destination: str, relative_path: str, click_id: str | None) -> str:
+    """The destination with `relative_path` appended to its path and `click_id` added to its own query."""
+    parts = urlsplit(destination)
+    path = parts.path
+    if relative_path:
+        path = path.rstrip("/") + "/" + relative_path.lstrip("/")
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    if click_id:
+        query = [(k, v) for k, v in query if k != "click_id"] + [("click_id", click_id)]
+    return urlunsplit((parts.scheme, parts.netloc, path, urlencode(query), parts.fragment))
+
+
+def is_blocked(target: LinkTarget, subs: dict[str, str]) -> bool:
+    return any(value and value in target.blocked_sub_ids for value in subs.values())
+
+
+def record_click(target: LinkTarget, visit: ClickRequest, *, bot: bool, blocked: bool, now: datetime | None = None) -> uuid.UUID:
+    """Log one click and return its id; Redis first, the database if Redis is unreachable."""
+    click_id = uuid7()
+    ip_hash = hash_ip(visit.ip)
+    row = {
+        "click_id": str(click_id),
+        "link_id": target.id,
+        "publisher_id": target.publisher_id,
+        "offer_id": target.offer_id,
+        "creative_id": target.creative_id,
+        "marketing_source_id": target.marketing_source_id,
+        **visit.subs,
+        "country": visit.country,
+        "user_agent": visit.user_agent[:512],
+        "referrer": visit.referrer[:1024],
+        "ip_hash": ip_hash,
+        "is_bot": bot,
+        "is_blocked": blocked,
+        "created_at": (now or datetime.now(UTC)).isoformat(),
+    }
+    try:
+        buffer.push_click(json.dumps(row, separators=(",", ":")), target.id, ip_hash, human=not bot)
+    except RedisError:
+        log.warning("Redis unreachable; click %s written straight to the database", click_id)
+        _write_click_now(row, human=not bot)
+    return click_id
+
+
+def _write_click_now(row: dict, human: bool) -> None:
+    created = datetime.fromisoformat(row["created_at"])
+    earlier = None
+    if human:
+        earlier = db.session.scalar(
+            select(Click.click_id).where(
+                Click.link_id == row["link_id"],
+                Click.ip_hash == row["ip_hash"],
+                Click.is_bot.is_(False),
+                Click.created_at > created - timedelta(seconds=buffer.UNIQUE_WINDOW_SECONDS),
+            ).limit(1)
+        )
+    insert_clicks([{**row, "is_unique": human and earlier is None}])
+    db.session.commit()
+
+
+def hour_epoch(moment: datetime) -> int:
+    return int(moment.timestamp()) // 3600 * 3600
+
+
+def record_impression(creative_id: int, link_id: int, publisher_id: int, now: datetime | None = None) -> None:
+    hour = hour_epoch(now or datetime.now(UTC))
+    try:
+        buffer.count_impression(buffer.impression_field(creative_id, link_id, publisher_id, hour))
+    except RedisError:
+        log.warning("Redis unreachable; impression written straight to the database")
+        add_impression_counts({(creative_id, link_id, publisher_id, hour): 1})
+        db.session.commit()

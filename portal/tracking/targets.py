@@ -1,0 +1,103 @@
+"""What the hot path needs to know about a link or creative, cached briefly in the process."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select
+
+from portal.creatives.models import Creative
+from portal.extensions import db
+from portal.links.models import TrackingLink
+from portal.network.models import LandingPage, Offer
+from portal.subids.models import BlockedSubId
+
+CACHE_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class LinkTarget:
+    id: int
+    publisher_id: int
+    offer_id: int
+    creative_id: int | None
+    marketing_source_id: int | None
+    destination: str
+    fallback_url: str
+    live: bool  # false when the link, its offer or its landing page is archived or paused
+    blocked_sub_ids: frozenset[str]
+
+
+@dataclass(frozen=True)
+class CreativeTarget:
+    id: int
+    offer_id: int
+
+
+def _cache() -> dict:
+    return current_app.extensions.setdefault("tracklane.tracking_cache", {})
+
+
+def _cached(key: tuple, load):
+    cache = _cache()
+    hit = cache.get(key)
+    now = time.monotonic()
+    if hit and hit[0] > now:
+        return hit[1]
+    value = load()
+    if len(cache) > 50_000:  # bounded: a flood of random ids must not grow memory without end
+        cache.clear()
+    cache[key] = (now + CACHE_SECONDS, value)
+    return value
+
+
+def clear_cache() -> None:
+    _cache().clear()
+
+
+def _load_link(public_id: str) -> LinkTarget | None:
+    row = db.session.execute(
+        select(TrackingLink, Offer, LandingPage)
+        .join(Offer, Offer.id == TrackingLink.offer_id)
+        .outerjoin(LandingPage, LandingPage.id == TrackingLink.landing_page_id)
+        .where(TrackingLink.public_id == public_id)
+    ).first()
+    if row is None:
+        return None
+    link, offer, page = row
+    blocked = db.session.scalars(
+        select(BlockedSubId.sub_id).where(
+            BlockedSubId.publisher_id == link.publisher_id, BlockedSubId.offer_id == link.offer_id
+        )
+    ).all()
+    live = link.archived_at is None and offer.archived_at is None and offer.active
+    if page is not None:
+        live = live and page.archived_at is None
+    destination = (page.url if page is not None else "") or link.destination_url or offer.destination_url
+    return LinkTarget(
+        id=link.id,
+        publisher_id=link.publisher_id,
+        offer_id=link.offer_id,
+        creative_id=link.creative_id,
+        marketing_source_id=link.marketing_source_id,
+        destination=destination,
+        fallback_url=offer.fallback_url,
+        live=live,
+        blocked_sub_ids=frozenset(blocked),
+    )
+
+
+def _load_creative(public_id: str) -> CreativeTarget | None:
+    row = db.session.execute(
+        select(Creative.id, Creative.offer_id).where(Creative.public_id == public_id, Creative.archived_at.is_(None))
+    ).first()
+    return CreativeTarget(*row) if row else None
+
+
+def link_target(public_id: str) -> LinkTarget | None:
+    return _cached(("link", public_id), lambda: _load_link(public_id))
+
+
+def creative_target(public_id: str) -> CreativeTarget | None:
+    return _cached(("creative", public_id), lambda: _load_creative(public_id))

@@ -1,0 +1,81 @@
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from portal.tracking.bots import is_bot
+from portal.tracking.service import ClickRefused, check_relative_path, normalise_country, redirect_url
+
+
+def test_redirect_keeps_destination_query_and_appends_click_id():
+    url = redirect_url("https://brand.example/join?utm_source=aff&lang=en", "", "abc")
+    parts = urlsplit(url)
+    assert (parts.scheme, parts.netloc, parts.path) == ("https", "brand.example", "/join")
+    assert parse_qs(parts.query) == {"utm_source": ["aff"], "lang": ["en"], "click_id": ["abc"]}
+
+
+def test_redirect_replaces_a_click_id_already_in_the_destination():
+    url = redirect_url("https://brand.example/?click_id=forged", "", "real")
+    assert parse_qs(urlsplit(url).query)["click_id"] == ["real"]
+
+
+def test_relative_path_is_appended_to_the_path_only():
+    url = redirect_url("https://brand.example/casino/?x=1#top", "games/slots/book-of-ra.html", "c1")
+    parts = urlsplit(url)
+    assert parts.netloc == "brand.example"
+    assert parts.path == "/casino/games/slots/book-of-ra.html"
+    assert parts.fragment == "top"
+
+
+@pytest.mark.parametrize("value", ["games/slots", "a.b_c-d/e", "/leading/slash", "x"])
+def test_allowed_relative_paths(value):
+    assert check_relative_path(value) == value
+
+
+@pytest.mark.parametrize(
+    "value", ["../admin", "a/../../b", "a?b=c", "http://evil.example", "a%2f..", "a b", "a\\b", "@evil.example", "a#b"]
+)
+def test_refused_relative_paths(value):
+    with pytest.raises(ClickRefused):
+        check_relative_path(value)
+
+
+@given(st.text(min_size=1))
+def test_any_accepted_relative_path_keeps_the_host(value):
+    try:
+        checked = check_relative_path(value)
+    except ClickRefused:
+        assert ".." in value or any(ch not in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-" for ch in value)
+        return
+    parts = urlsplit(redirect_url("https://brand.example/lp", checked, "c"))
+    assert parts.scheme == "https" and parts.netloc == "brand.example"
+    assert parts.path.startswith("/lp/")
+
+
+@given(st.text(alphabet=st.characters(blacklist_characters="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-"), min_size=1))
+def test_any_character_outside_the_allowed_set_is_refused(value):
+    with pytest.raises(ClickRefused):
+        check_relative_path("ok/" + value)
+
+
+@pytest.mark.parametrize(
+    "agent,purpose,expected",
+    [
+        ("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", "", True),
+        ("facebookexternalhit/1.1", "", True),
+        ("Slackbot-LinkExpanding 1.0", "", True),
+        ("curl/8.4.0", "", True),
+        ("", "", True),
+        ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Safari/604.1", "", False),
+        ("Mozilla/5.0 (Windows NT 10.0) Chrome/126.0", "prefetch", True),
+    ],
+)
+def test_bot_detection(agent, purpose, expected):
+    assert is_bot(agent, purpose) is expected
+
+
+def test_country_codes_are_normalised_and_unknowns_dropped():
+    assert normalise_country(" de ") == "DE"
+    assert normalise_country("XX") == ""
+    assert normalise_country("<script>") == ""
