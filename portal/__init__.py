@@ -25,6 +25,7 @@ DOMAINS = (
     "audit",
     "dashboard",
     "ops",
+    "demo",
 )
 
 
@@ -45,6 +46,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_logging(app)
     register_errorhandlers(app)
     register_commands(app)
+    register_tracking(app)
     return app
 
 
@@ -103,6 +105,12 @@ def register_errorhandlers(app: Flask) -> None:
     from portal.ops.errors import install_error_handlers
 
     install_error_handlers(app)
+
+
+def register_tracking(app: Flask) -> None:
+    from portal.tracking.wsgi import mount_tracking
+
+    mount_tracking(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -1,4 +1,2 @@
-"""The click and impression hot path, its Redis buffer and the flush into the database."""
-from portal.tracking.api import bp
-
-blueprints = (bp,)
+"""The click and impression hot path, its Redis buffer and the flush into the database.
+It is mounted as its own lean WSGI app by `portal.tracking.wsgi.mount_tracking`."""

@@ -1,0 +1,225 @@
+#!/usr/bin/env python3
+"""Tracking throughput against a baseline measured in the same run.
+
+Starts Tracklane under gunicorn on PostgreSQL + Redis, and a bare Flask app (bench/bare_app.py) under the
+same gunicorn settings; drives both with wrk; prints requests/s, p50/p99 and the ratios; then flushes the
+click buffer and compares clicks sent with clicks stored.
+
+Usage: .venv/bin/python bench/tracking.py [--seconds 10] [--connections 32] [--workers 4]
+Needs wrk (apt-get install wrk), PostgreSQL and Redis (DATABASE_URL / REDIS_URL; defaults: the local CI ones).
+It creates and drops its own database `tracklane_bench` and uses Redis database 15.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ADMIN_URL = os.environ.get("BENCH_ADMIN_DATABASE_URL", "postgresql+psycopg://root@127.0.0.1:5432/test")
+BENCH_DB = "tracklane_bench"
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def bench_env() -> dict:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=ADMIN_URL.rsplit("/", 1)[0] + "/" + BENCH_DB,
+        REDIS_URL=REDIS_URL,
+        TRACKLANE_INSTANCE_PATH=tempfile.mkdtemp(prefix="tracklane-bench-"),
+        SECRET_KEY="bench-secret-key-0123456789",
+    )
+    return env
+
+
+def recreate_database() -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)"))
+        conn.execute(text(f"CREATE DATABASE {BENCH_DB}"))
+    engine.dispose()
+
+
+def prepare(env: dict) -> tuple[str, str, int]:
+    """Migrate the bench database and create one link with a creative; return their ids."""
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    from flask_migrate import upgrade
+
+    from portal import create_app
+    from portal.creatives.models import Creative
+    from portal.extensions import db
+    from portal.links.models import TrackingLink
+    from portal.network.models import Advertiser, Offer, Publisher
+    from portal.queues import redis_connection
+
+    app = create_app()
+    with app.app_context():
+        upgrade()
+        redis_connection().flushdb()
+        advertiser = Advertiser(name="Bench Advertiser")
+        offer = Offer(advertiser=advertiser, name="Bench Offer", destination_url="https://brand.example/join?utm_source=aff")
+        publisher = Publisher(name="Bench Publisher")
+        creative = Creative(public_id="bench-creative", offer=offer, name="b", file_name="x.png", content_type="image/png", width=1, height=1)
+        db.session.add_all([advertiser, offer, publisher, creative])
+        db.session.flush()
+        link = TrackingLink(public_id="bench-link", publisher_id=publisher.id, offer_id=offer.id, creative_id=creative.id)
+        db.session.add(link)
+        db.session.commit()
+        return link.public_id, creative.public_id, publisher.id
+
+
+def start_gunicorn(target: str, port: int, workers: int, env: dict) -> subprocess.Popen:
+    cmd = [str(ROOT / ".venv/bin/gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--log-level", "warning", target]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/__nothing__", timeout=1)
+        except urllib.error.HTTPError:
+            return proc
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"gunicorn {target} did not start")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(timeout=20)
+
+
+def wrk(url: str, seconds: int, connections: int) -> dict:
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url], capture_output=True, text=True, check=True
+    ).stdout
+
+    def latency(label: str) -> float:
+        value, unit = re.search(rf"^\s+{label}\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+        "p50": latency("50%"),
+        "p99": latency("99%"),
+        "non_2xx_3xx": int(bad.group(1)) if bad else 0,
+        "socket_errors": sum(map(int, errors.groups())) if errors else 0,
+    }
+
+
+def line(name: str, r: dict) -> str:
+    return f"{name:<22} {r['rps']:>9.0f} req/s   p50 {r['p50']:>6.2f} ms   p99 {r['p99']:>6.2f} ms   ({r['requests']} requests)"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=4)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is missing: apt-get install -y wrk")
+
+    recreate_database()
+    env = bench_env()
+    link_id, creative_id, publisher_id = prepare(env)
+    app_port, bare_port = free_port(), free_port()
+    tracklane = start_gunicorn("app:app", app_port, args.workers, env)
+    bare = start_gunicorn("bench.bare_app:app", bare_port, args.workers, env)
+    try:
+        run = lambda url: wrk(url, args.seconds, args.connections)  # noqa: E731
+        base = f"http://127.0.0.1:{app_port}/api/v1/track"
+        run(f"{base}/click/{link_id}?sub1=warmup")  # warm caches and connections; these clicks count too
+        exact = send_exact(f"{base}/click/{link_id}?sub1=exact", count=2000)
+        results = {
+            "bare 302": run(f"http://127.0.0.1:{bare_port}/r"),
+            "click": run(f"{base}/click/{link_id}?sub1=bench&sub2=wrk"),
+            "bare gif": run(f"http://127.0.0.1:{bare_port}/p"),
+            "impression": run(f"{base}/impression/{creative_id}?lid={link_id}&aid={publisher_id}"),
+        }
+    finally:
+        stop(tracklane)
+        stop(bare)
+
+    print(f"\n{args.workers} gunicorn workers, wrk 2 threads, {args.connections} connections, {args.seconds}s each, {os.cpu_count()} cores")
+    for name, result in results.items():
+        print(line(name, result))
+    click_ratio = results["click"]["rps"] / results["bare 302"]["rps"]
+    pixel_ratio = results["impression"]["rps"] / results["bare gif"]["rps"]
+    print(f"click / bare 302       {click_ratio:.2f}  (target >= 0.75)")
+    print(f"impression / bare gif  {pixel_ratio:.2f}  (target >= 0.80)")
+    print(f"click p99              {results['click']['p99']:.2f} ms (target < 25 ms)")
+
+    # wrk counts completed responses only; requests in flight when it stops still reach the server,
+    # so the exact check is a separately counted burst with its own sub1.
+    stored = flush_and_count()
+    print(f"clicks answered to wrk {results['click']['requests']}, stored in total {stored['all']}")
+    verdict = "OK" if stored["exact"] == exact else "MISMATCH"
+    print(f"exact burst: clicks sent {exact}  stored {stored['exact']}  {verdict}")
+
+
+def send_exact(url: str, count: int, threads: int = 8) -> int:
+    """Send exactly `count` clicks over keep-alive connections; return how many got their 302."""
+    import http.client
+    from concurrent.futures import ThreadPoolExecutor
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    path = f"{parts.path}?{parts.query}"
+
+    def worker(n: int) -> int:
+        conn, ok = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10), 0
+        for _ in range(n):
+            conn.request("GET", path, headers={"User-Agent": "Mozilla/5.0 bench"})
+            response = conn.getresponse()
+            response.read()
+            ok += response.status == 302
+        conn.close()
+        return ok
+
+    with ThreadPoolExecutor(threads) as pool:
+        return sum(pool.map(worker, [count // threads] * threads))
+
+
+def flush_and_count() -> dict:
+    from sqlalchemy import func, select
+
+    from portal import create_app
+    from portal.extensions import db
+    from portal.tracking.jobs import flush_clicks, flush_impressions
+    from portal.tracking.models import Click, ImpressionCount
+
+    app = create_app()
+    with app.app_context():
+        started = time.perf_counter()
+        while flush_clicks(batch_size=5000):
+            pass
+        flush_impressions()
+        took = time.perf_counter() - started
+        stored = db.session.scalar(select(func.count()).select_from(Click))
+        exact = db.session.scalar(select(func.count()).select_from(Click).where(Click.sub1 == "exact"))
+        impressions = db.session.scalar(select(func.coalesce(func.sum(ImpressionCount.count), 0)))
+    print(f"flush: {stored} clicks in {took:.1f}s ({stored / took if took else 0:.0f} rows/s), {impressions} impressions")
+    return {"all": stored, "exact": exact}
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,44 @@
+"""The traffic endpoints run as their own lean WSGI app in the same process: no rate limiter, CSRF or
+sign-in hooks on every click. It shares the portal's settings, extensions (database, Redis, caches)
+and logging; the portal keeps build-only routes so `url_for('tracking.click', …)` still works."""
+from __future__ import annotations
+
+from flask import Flask
+
+from portal.extensions import db
+from portal.tracking.api import bp
+
+PREFIX = "/api/v1/track/"
+
+
+class TrackingDispatcher:
+    """Send /api/v1/track/… to the tracking app and everything else to the portal."""
+
+    def __init__(self, portal_wsgi, tracking_wsgi):
+        self.portal_wsgi = portal_wsgi
+        self.tracking_wsgi = tracking_wsgi
+
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO", "").startswith(PREFIX):
+            return self.tracking_wsgi(environ, start_response)
+        return self.portal_wsgi(environ, start_response)
+
+
+def mount_tracking(portal: Flask) -> Flask:
+    from portal.ops.errors import install_error_handlers
+    from portal.ops.logging import install_request_logging
+
+    tracking = Flask(__name__, root_path=portal.root_path, template_folder=portal.template_folder, static_folder=None)
+    tracking.config = portal.config  # the same object: later changes apply to both
+    db.init_app(tracking)
+    # One set of extensions for both apps: the same Redis client, caches and SQLAlchemy registry.
+    tracking.extensions = portal.extensions
+    tracking.register_blueprint(bp)
+    install_request_logging(tracking)
+    install_error_handlers(tracking)
+    for rule in tracking.url_map.iter_rules():
+        if rule.endpoint != "static":
+            portal.add_url_rule(rule.rule, endpoint=rule.endpoint, build_only=True)
+    portal.wsgi_app = TrackingDispatcher(portal.wsgi_app, tracking.wsgi_app)
+    portal.extensions["tracklane.tracking_app"] = tracking
+    return tracking
