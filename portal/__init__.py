@@ -79,12 +79,20 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_domains(app: Flask) -> None:
-    """Import each domain's models and register the blueprints its package lists in `blueprints`."""
+    """Import each domain's models, then register the blueprints its package's `blueprints()` returns.
+
+    Packages import their views only inside `blueprints()` and `commands()`, so importing a domain's
+    models never drags in another domain's views (and never forms an import cycle)."""
     for name in DOMAINS:
-        package = importlib.import_module(f"portal.{name}")
         _import_optional(f"portal.{name}.models")
-        for blueprint in getattr(package, "blueprints", ()):
+    for name in DOMAINS:
+        for blueprint in _hook(name, "blueprints"):
             app.register_blueprint(blueprint)
+
+
+def _hook(domain: str, name: str) -> tuple:
+    hook = getattr(importlib.import_module(f"portal.{domain}"), name, ())
+    return tuple(hook() if callable(hook) else hook)
 
 
 def _import_optional(module: str) -> None:
@@ -115,5 +123,5 @@ def register_tracking(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     for name in DOMAINS:
-        for command in getattr(importlib.import_module(f"portal.{name}"), "commands", ()):
+        for command in _hook(name, "commands"):
             app.cli.add_command(command)

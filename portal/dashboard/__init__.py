@@ -1,6 +1,9 @@
 """Each role's landing page."""
-from portal.dashboard.navigation import navigation
-from portal.dashboard.views import bp
 
-bp.app_context_processor(navigation)
-blueprints = (bp,)
+
+def blueprints():
+    from portal.dashboard.navigation import navigation
+    from portal.dashboard.views import bp
+
+    bp.app_context_processor(navigation)
+    return (bp,)

@@ -9,6 +9,7 @@ import logging
 import re
 import uuid
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -20,8 +21,10 @@ from uuid6 import uuid7
 from portal.extensions import db
 from portal.tracking import buffer
 from portal.tracking.models import Click
-from portal.tracking.store import insert_clicks, add_impression_counts
-from portal.tracking.targets import LinkTarget
+from portal.tracking.store import add_impression_counts, insert_clicks
+
+if TYPE_CHECKING:
+    from portal.tracking.targets import LinkTarget
 
 log = logging.getLogger("tracklane.tracking")
 
