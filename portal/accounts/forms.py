@@ -1,6 +1,9 @@
+"""Flask-WTF forms of the accounts pages."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import BooleanField, EmailField, PasswordField, SearchField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
+
+from portal.accounts.models import Role
 
 
 class LoginForm(FlaskForm):
@@ -15,3 +18,35 @@ class ChangePasswordForm(FlaskForm):
     confirm_password = PasswordField(
         "Repeat new password", validators=[DataRequired(), EqualTo("new_password", message="The two new passwords differ.")]
     )
+
+
+class ApiKeyForm(FlaskForm):
+    name = StringField(
+        "Name",
+        validators=[DataRequired(message="Name the key after what will use it."), Length(max=100)],
+        description="What uses this key, e.g. “CRM events”.",
+    )
+
+
+class RevokeApiKeyForm(FlaskForm):
+    """No fields: the CSRF token is the whole form."""
+
+
+class UserFilterForm(FlaskForm):
+    """The admin users list's filters, read from the query string (GET, so no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    role = SelectField(
+        "Role",
+        choices=[SelectChoice("", "All roles")] + [SelectChoice(r.value, r.value.capitalize()) for r in Role],
+        validators=[Optional()],
+    )
+    q = SearchField("Email contains", validators=[Optional(), Length(max=254)])
+
+    def selected_role(self) -> Role | None:
+        return Role(self.role.data) if self.role.data and not self.role.errors else None
+
+    def email_query(self) -> str:
+        return "" if self.q.errors else (self.q.data or "")

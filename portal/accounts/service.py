@@ -8,7 +8,9 @@ import secrets
 from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import ApiKey, Role, User, UserStatus
 from portal.accounts.passwords import hash_password, password_problem, verify_password
@@ -16,6 +18,7 @@ from portal.extensions import db
 from portal.types import utcnow
 
 API_KEY_PREFIX = "tl_"
+USERS_PER_PAGE = 50
 
 
 class AccountError(ValueError):
@@ -54,10 +57,10 @@ def create_user(
     email = normalise_email(email)
     if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
         raise AccountError("A user with this email already exists.", "email")
-    if role == Role.PUBLISHER and not publisher_id:
-        raise AccountError("A publisher user belongs to a publisher.", "publisher_id")
-    if role == Role.ADVERTISER and not advertiser_id:
-        raise AccountError("An advertiser user belongs to an advertiser.", "advertiser_id")
+    if role == Role.PUBLISHER and (not publisher_id or advertiser_id):
+        raise AccountError("A publisher user belongs to one publisher and no advertiser.", "publisher_id")
+    if role == Role.ADVERTISER and (not advertiser_id or publisher_id):
+        raise AccountError("An advertiser user belongs to one advertiser and no publisher.", "advertiser_id")
     if role == Role.ADMIN and (publisher_id or advertiser_id):
         raise AccountError("An admin belongs to the network, not to a publisher or advertiser.", "role")
     if password is not None and (problem := password_problem(password)):
@@ -67,8 +70,8 @@ def create_user(
         username=profile.pop("username", None) or _username_for(email),
         password_hash=hash_password(password) if password else None,
         role=role,
-        publisher_id=publisher_id if role == Role.PUBLISHER else None,
-        advertiser_id=advertiser_id if role == Role.ADVERTISER else None,
+        publisher_id=publisher_id,
+        advertiser_id=advertiser_id,
         **profile,
     )
     db.session.add(user)
@@ -88,6 +91,7 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def change_password(user: User, current: str, new: str) -> None:
+    """Replace the password after checking the current one."""
     if not verify_password(user.password_hash, current):
         raise AccountError("The current password is not right.", "current_password")
     if problem := password_problem(new):
@@ -127,5 +131,31 @@ def find_api_key(secret: str | None) -> ApiKey | None:
 
 
 def revoke_api_key(key: ApiKey, when: datetime | None = None) -> None:
+    """Stop a key working; revoking twice keeps the first time."""
     key.revoked_at = key.revoked_at or when or utcnow()
     db.session.flush()
+
+
+def api_key_owner(user: User) -> int | None:
+    """The advertiser whose keys `user` manages; None stands for the network's keys (admins)."""
+    if user.role == Role.ADVERTISER:
+        return user.advertiser_id
+    if user.role == Role.ADMIN:
+        return None
+    raise AccountError("Publisher users have no API keys.")
+
+
+def list_api_keys(advertiser_id: int | None) -> list[ApiKey]:
+    """One owner's keys, newest first: an advertiser's, or the network's when `advertiser_id` is None."""
+    owner = ApiKey.advertiser_id.is_(None) if advertiser_id is None else ApiKey.advertiser_id == advertiser_id
+    return list(db.session.scalars(select(ApiKey).where(owner).order_by(ApiKey.created_at.desc(), ApiKey.id.desc())))
+
+
+def search_users(role: Role | None = None, email: str = "", page: int = 1, per_page: int = USERS_PER_PAGE) -> Pagination:
+    """A page of users ordered by email, optionally of one role and with `email` in their address."""
+    query = select(User).options(selectinload(User.publisher), selectinload(User.advertiser)).order_by(User.email, User.id)
+    if role is not None:
+        query = query.where(User.role == role)
+    if email.strip():
+        query = query.where(func.lower(User.email).contains(email.strip().lower(), autoescape=True))
+    return db.paginate(query, page=max(page, 1), per_page=per_page, max_per_page=per_page, error_out=False)

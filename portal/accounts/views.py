@@ -19,7 +19,15 @@ def _login_attempt_key() -> str:
 
 def _safe_next(target: str | None) -> str:
     """Only same-site paths: `next` must never become an open redirect."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    # Browsers read a backslash as a slash and drop tabs and newlines: "/\\evil" and "/\t/evil" mean "//evil".
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and target.isprintable()
+        and not urlsplit(target).netloc
+    ):
         return target
     return url_for("dashboard.home")
 

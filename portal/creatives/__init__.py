@@ -1,1 +1,7 @@
 """Banners and their embed codes."""
+
+
+def blueprints():
+    from portal.creatives.views import admin_bp, bp
+
+    return (bp, admin_bp)

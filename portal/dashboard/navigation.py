@@ -8,9 +8,25 @@ from portal.accounts.models import Role
 
 # (endpoint, label) per role, in menu order.
 MENUS: dict[Role, list[tuple[str, str]]] = {
-    Role.ADMIN: [("dashboard.home", "Dashboard"), ("accounts.password", "Settings")],
-    Role.PUBLISHER: [("dashboard.home", "Dashboard"), ("accounts.password", "Settings")],
-    Role.ADVERTISER: [("dashboard.home", "Dashboard"), ("accounts.password", "Settings")],
+    Role.ADMIN: [
+        ("dashboard.home", "Dashboard"),
+        ("accounts_admin.users", "Users"),
+        ("creatives_admin.index", "Creatives"),
+        ("api_keys.index", "API keys"),
+        ("accounts.password", "Settings"),
+    ],
+    Role.PUBLISHER: [
+        ("dashboard.home", "Dashboard"),
+        ("links.index", "Links"),
+        ("marketing_sources.index", "Marketing sources"),
+        ("creatives.gallery", "Creatives"),
+        ("accounts.password", "Settings"),
+    ],
+    Role.ADVERTISER: [
+        ("dashboard.home", "Dashboard"),
+        ("api_keys.index", "API keys"),
+        ("accounts.password", "Settings"),
+    ],
 }
 
 

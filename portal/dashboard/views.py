@@ -3,8 +3,10 @@ from flask_login import current_user, login_required
 
 from portal.accounts.models import Role
 from portal.dashboard import service
+from portal.dashboard.navigation import navigation
 
 bp = Blueprint("dashboard", __name__)
+bp.app_context_processor(navigation)
 
 
 @bp.get("/")

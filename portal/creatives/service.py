@@ -1,0 +1,247 @@
+"""Creatives: upload and archive banners, the publisher's gallery, and the embed code. Flushes, never commits."""
+from __future__ import annotations
+
+import io
+import re
+import secrets
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from flask import current_app
+from markupsafe import escape
+from PIL import Image
+from sqlalchemy import Select, and_, case, exists, select
+from sqlalchemy.orm import selectinload
+
+from portal.creatives.models import Creative
+from portal.creatives.storage import FORMATS, BannerError, store_banner
+from portal.extensions import db
+from portal.links.models import TrackingLink
+from portal.network.access import promotable_offers_query
+from portal.network.models import Offer
+from portal.types import utcnow
+
+CREATIVES_PER_PAGE = 50
+MAX_SIDE = 10_000
+SIZE = re.compile(r"([1-9][0-9]{0,4})x([1-9][0-9]{0,4})")
+
+
+class CreativeError(ValueError):
+    """A rule the upload breaks; `field` names the form field the message belongs to."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Size:
+    width: int
+    height: int
+
+    @property
+    def key(self) -> str:
+        return f"{self.width}x{self.height}"
+
+    @classmethod
+    def parse(cls, text: str | None) -> Size | None:
+        """`728x90` → Size(728, 90); anything else → None."""
+        match = SIZE.fullmatch((text or "").strip().lower())
+        return cls(int(match[1]), int(match[2])) if match else None
+
+
+# --- admin -------------------------------------------------------------------------------------------
+
+
+def upload_creative(*, offer_id: int, name: str, alt_text: str, width: int, height: int, data: bytes) -> Creative:
+    """Store the banner and add its Creative; the image must be exactly the declared width × height."""
+    offer = db.session.get(Offer, offer_id)
+    if offer is None or offer.archived_at is not None:
+        raise CreativeError("offer_id", "Choose an offer that is not archived.")
+    name = name.strip()
+    if not name:
+        raise CreativeError("name", "Name the banner.")
+    # Checked before storing so that a refused upload leaves no file behind.
+    actual = _image_size(data)
+    if actual is not None and actual != (width, height):
+        raise CreativeError(
+            "file", f"The image is {actual[0]}×{actual[1]} pixels, not the declared {width}×{height}."
+        )
+    try:
+        stored = store_banner(data)
+    except BannerError as refused:
+        raise CreativeError("file", refused.message) from refused
+    if (stored.width, stored.height) != (width, height):  # a header that lied about the size
+        raise CreativeError(
+            "file", f"The image is {stored.width}×{stored.height} pixels, not the declared {width}×{height}."
+        )
+    creative = Creative(
+        public_id=secrets.token_urlsafe(12),
+        offer_id=offer.id,
+        name=name,
+        file_name=stored.file_name,
+        content_type=stored.content_type,
+        width=stored.width,
+        height=stored.height,
+        alt_text=alt_text.strip() or name,
+    )
+    db.session.add(creative)
+    db.session.flush()
+    return creative
+
+
+def _image_size(data: bytes) -> tuple[int, int] | None:
+    """The size in the image header, or None when Pillow cannot read one (store_banner then says why)."""
+    try:
+        with Image.open(io.BytesIO(data), formats=list(FORMATS)) as image:
+            return image.size
+    except Exception:  # noqa: BLE001 — any unreadable input is judged by store_banner
+        return None
+
+
+def archive_creative(creative: Creative) -> Creative:
+    """Hide the banner from the gallery and stop counting its impressions (idempotent)."""
+    if creative.archived_at is None:
+        creative.archived_at = utcnow()
+        db.session.flush()
+    return creative
+
+
+def restore_creative(creative: Creative) -> Creative:
+    if creative.archived_at is not None:
+        creative.archived_at = None
+        db.session.flush()
+    return creative
+
+
+def admin_creatives(offer_id: int | None = None, size: Size | None = None, page: int = 1):
+    """A page of every creative, newest first, optionally of one offer and one size."""
+    query = select(Creative).options(selectinload(Creative.offer)).order_by(Creative.created_at.desc(), Creative.id.desc())
+    query = _filtered(query, offer_id, size)
+    return db.paginate(
+        query, page=max(page, 1), per_page=CREATIVES_PER_PAGE, max_per_page=CREATIVES_PER_PAGE, error_out=False
+    )
+
+
+def uploadable_offers() -> list[Offer]:
+    return list(db.session.scalars(select(Offer).where(Offer.archived_at.is_(None)).order_by(Offer.name, Offer.id)))
+
+
+def offers_with_creatives() -> list[Offer]:
+    query = select(Offer).where(exists().where(Creative.offer_id == Offer.id)).order_by(Offer.name, Offer.id)
+    return list(db.session.scalars(query))
+
+
+def creative_sizes(creatives: Select | None = None) -> list[Size]:
+    """The distinct banner sizes among `creatives` (a select of Creative), or among every creative."""
+    source = (creatives if creatives is not None else select(Creative)).subquery()
+    rows = db.session.execute(
+        select(source.c.width, source.c.height).distinct().order_by(source.c.width, source.c.height)
+    )
+    return [Size(width, height) for width, height in rows]
+
+
+def find_creative(public_id: str) -> Creative | None:
+    return db.session.scalar(select(Creative).where(Creative.public_id == public_id))
+
+
+# --- publisher ---------------------------------------------------------------------------------------
+
+
+def _gallery_query(publisher_id: int) -> Select:
+    promotable = promotable_offers_query(publisher_id).with_only_columns(Offer.id).order_by(None)
+    return select(Creative).where(Creative.archived_at.is_(None), Creative.offer_id.in_(promotable))
+
+
+def gallery(publisher_id: int, offer_id: int | None = None, size: Size | None = None) -> list[Creative]:
+    """The publisher's banners: live creatives of offers it may promote, optionally of one offer and size."""
+    query = _filtered(_gallery_query(publisher_id), offer_id, size)
+    query = query.options(selectinload(Creative.offer)).order_by(Creative.offer_id, Creative.width, Creative.height, Creative.id)
+    return list(db.session.scalars(query))
+
+
+def gallery_offers(publisher_id: int) -> list[Offer]:
+    """Offers that have at least one banner in the publisher's gallery (the offer filter's choices)."""
+    ids = _gallery_query(publisher_id).with_only_columns(Creative.offer_id)
+    return list(db.session.scalars(select(Offer).where(Offer.id.in_(ids)).order_by(Offer.name, Offer.id)))
+
+
+def gallery_sizes(publisher_id: int) -> list[Size]:
+    return creative_sizes(_gallery_query(publisher_id))
+
+
+def promotable_creative(publisher_id: int, public_id: str) -> Creative | None:
+    """A live creative of an offer the publisher may promote, or None (the caller answers 404)."""
+    return db.session.scalar(_gallery_query(publisher_id).where(Creative.public_id == public_id))
+
+
+def embed_links(publisher_id: int, creative: Creative) -> list[TrackingLink]:
+    """The publisher's own live links for the creative's offer; links made for this creative first."""
+    query = (
+        select(TrackingLink)
+        .where(
+            TrackingLink.publisher_id == publisher_id,
+            TrackingLink.offer_id == creative.offer_id,
+            TrackingLink.archived_at.is_(None),
+        )
+        # case(), not a boolean sort: creative_id may be NULL, and NULLs sort first in a PostgreSQL DESC.
+        .order_by(case((TrackingLink.creative_id == creative.id, 0), else_=1), TrackingLink.name, TrackingLink.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def _filtered(query: Select, offer_id: int | None, size: Size | None) -> Select:
+    if offer_id is not None:
+        query = query.where(Creative.offer_id == offer_id)
+    if size is not None:
+        query = query.where(and_(Creative.width == size.width, Creative.height == size.height))
+    return query
+
+
+# --- embed code --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EmbedUrls:
+    click: str
+    banner: str
+    pixel: str  # the impression endpoint, without its query
+    lid: str
+    aid: str
+
+    @property
+    def impression(self) -> str:
+        return f"{self.pixel}?lid={self.lid}&aid={self.aid}"
+
+
+def embed_urls(creative: Creative, link: TrackingLink, base_url: str) -> EmbedUrls:
+    """The absolute URLs of the embed code for `link` and `creative` (not yet escaped for HTML)."""
+    if link.offer_id != creative.offer_id:
+        raise CreativeError("link", "The link is for another offer than the banner.")
+    base = base_url.rstrip("/")
+    return EmbedUrls(
+        click=base + _path("tracking.click", link_id=link.public_id),
+        banner=base + _path("creatives.banner", file_name=creative.file_name),
+        pixel=base + _path("tracking.impression", creative_id=creative.public_id),
+        lid=quote(link.public_id, safe=""),
+        aid=str(int(link.publisher_id)),
+    )
+
+
+def embed_code(creative: Creative, link: TrackingLink, base_url: str) -> str:
+    """The HTML a publisher pastes (seed 000): the banner linked to the click URL, plus the impression pixel."""
+    urls = embed_urls(creative, link, base_url)
+    # The `&` before aid stays literal as in seed 000: `&aid=` is not a character reference in HTML5.
+    return (
+        f'<a href="{escape(urls.click)}">'
+        f'<img src="{escape(urls.banner)}" width="{int(creative.width)}" height="{int(creative.height)}"'
+        f' alt="{escape(creative.alt_text)}" border="0" />'
+        f'<img src="{escape(urls.pixel)}?lid={escape(urls.lid)}&aid={escape(urls.aid)}"'
+        ' width="1" height="1" style="display:none" alt="" /></a>'
+    )
+
+
+def _path(endpoint: str, **values: str) -> str:
+    """The URL path of `endpoint`, built from the URL map so that no request is needed."""
+    return current_app.url_map.bind("localhost").build(endpoint, values)

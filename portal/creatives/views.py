@@ -1,0 +1,155 @@
+"""Creatives pages: the admin's banner list and upload, the publisher's gallery and embed code, the banner files."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+
+from portal.accounts.auth import role_required
+from portal.accounts.models import Role
+from portal.creatives import service
+from portal.creatives.forms import ArchiveCreativeForm, CreativeFilterForm, UploadCreativeForm
+from portal.creatives.storage import FORMATS, BannerError, banner_path
+from portal.extensions import db
+
+bp = Blueprint("creatives", __name__, url_prefix="/creatives")
+admin_bp = Blueprint("creatives_admin", __name__, url_prefix="/admin/creatives")
+
+CONTENT_TYPES = dict(FORMATS.values())  # extension -> content type
+# Names are content hashes: a name's bytes never change, so caches may keep them for a year.
+BANNER_HEADERS = {
+    "Cache-Control": "public, max-age=31536000, immutable",
+    "X-Content-Type-Options": "nosniff",
+    "Cross-Origin-Resource-Policy": "cross-origin",  # embedded on publishers' sites
+}
+
+
+def _wants_partial() -> bool:
+    # A history restore needs the whole page even though htmx asks for it.
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def _vary(response):
+    response.vary.add("HX-Request")
+    return response
+
+
+# --- public ------------------------------------------------------------------------------------------
+
+
+@bp.get("/<file_name>")
+def banner(file_name: str):
+    """A stored banner file; public because banners load on publishers' sites."""
+    try:
+        path = banner_path(file_name)
+    except BannerError:
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    response = send_file(
+        path, mimetype=CONTENT_TYPES[path.suffix.lstrip(".")], conditional=True, etag=True, max_age=31536000
+    )
+    response.headers.update(BANNER_HEADERS)
+    return response
+
+
+# --- admin -------------------------------------------------------------------------------------------
+
+
+@admin_bp.get("")
+@role_required(Role.ADMIN)
+def index():
+    filters = CreativeFilterForm(formdata=request.args)
+    filters.set_choices(service.offers_with_creatives(), service.creative_sizes())
+    page = service.admin_creatives(filters.offer_id(), filters.selected_size(), request.args.get("page", 1, type=int))
+    context = {"filters": filters, "page": page, "active": filters.active(), "archive_form": ArchiveCreativeForm()}
+    template = "creatives/_admin_table.html" if _wants_partial() else "creatives/admin_index.html"
+    return _vary(make_response(render_template(template, **context)))
+
+
+@admin_bp.route("/new", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def upload():
+    form = UploadCreativeForm()
+    form.set_offers(service.uploadable_offers())
+    if form.validate_on_submit():
+        try:
+            creative = service.upload_creative(
+                offer_id=form.offer_id.data,
+                name=form.name.data,
+                alt_text=form.alt_text.data or "",
+                width=form.width.data,
+                height=form.height.data,
+                data=form.file.data.read(),
+            )
+        except service.CreativeError as refused:
+            getattr(form, refused.field).errors.append(refused.message)
+        else:
+            db.session.commit()
+            flash(f"“{creative.name}” ({creative.width}×{creative.height}) is uploaded.", "success")
+            return redirect(url_for("creatives_admin.index", offer=creative.offer_id), 303)
+    status = 400 if form.errors else 200
+    return render_template("creatives/admin_upload.html", form=form), status
+
+
+@admin_bp.post("/<public_id>/archive")
+@role_required(Role.ADMIN)
+def archive(public_id: str):
+    return _set_archived(public_id, service.archive_creative, "is archived: publishers no longer see it.")
+
+
+@admin_bp.post("/<public_id>/restore")
+@role_required(Role.ADMIN)
+def restore(public_id: str):
+    return _set_archived(public_id, service.restore_creative, "is restored to the gallery.")
+
+
+def _set_archived(public_id: str, change, done: str):
+    creative = service.find_creative(public_id)
+    if creative is None:
+        abort(404)
+    form = ArchiveCreativeForm()
+    if form.validate_on_submit():
+        change(creative)
+        db.session.commit()
+    if request.htmx:
+        return _vary(make_response(render_template("creatives/_admin_row.html", creative=creative, archive_form=form)))
+    flash(f"“{creative.name}” {done}", "success")
+    return _vary(redirect(url_for("creatives_admin.index"), 303))
+
+
+# --- publisher ---------------------------------------------------------------------------------------
+
+
+@bp.get("")
+@role_required(Role.PUBLISHER)
+def gallery():
+    publisher_id = current_user.publisher_id
+    filters = CreativeFilterForm(formdata=request.args)
+    filters.set_choices(service.gallery_offers(publisher_id), service.gallery_sizes(publisher_id))
+    creatives = service.gallery(publisher_id, filters.offer_id(), filters.selected_size())
+    template = "creatives/_gallery.html" if _wants_partial() else "creatives/gallery.html"
+    return _vary(make_response(render_template(template, filters=filters, creatives=creatives)))
+
+
+@bp.get("/<public_id>/embed")
+@role_required(Role.PUBLISHER)
+def embed(public_id: str):
+    publisher_id = current_user.publisher_id
+    creative = service.promotable_creative(publisher_id, public_id)
+    if creative is None:
+        abort(404)
+    links = service.embed_links(publisher_id, creative)
+    chosen = request.args.get("link", "")
+    if chosen:
+        link = next((candidate for candidate in links if candidate.public_id == chosen), None)
+        if link is None:  # another publisher's link, another offer's, or archived: none of this one's business
+            abort(404)
+    else:
+        link = links[0] if links else None
+    context = {"creative": creative, "links": links, "link": link}
+    if link is not None:
+        base_url = current_app.config.get("PUBLIC_BASE_URL") or request.url_root
+        context["code"] = service.embed_code(creative, link, base_url)
+        context["urls"] = service.embed_urls(creative, link, base_url)
+    template = "creatives/_embed_code.html" if _wants_partial() else "creatives/embed.html"
+    return _vary(make_response(render_template(template, **context)))
