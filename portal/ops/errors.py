@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import logging
+from html import escape
 
 from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import SQLAlchemyError, StatementError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal.ops.logging import loggable_path
@@ -21,14 +23,30 @@ def error_response(status: int, title: str, message: str, headers: dict | None =
     if wants_json():
         body = jsonify(error=message, trace_id=request_id)
     else:
-        body = render_template("errors/error.html", status=status, title=title, message=message, request_id=request_id)
+        try:
+            body = render_template(
+                "errors/error.html", status=status, title=title, message=message, request_id=request_id
+            )
+        except Exception:  # the page chrome may need what just failed (database, session); still answer
+            log.exception("error page failed to render request_id=%s", request_id or "-")
+            body = _bare_error_page(status, title, message, request_id)
     return body, status, headers or {}
+
+
+def _bare_error_page(status: int, title: str, message: str, request_id: str) -> str:
+    return (
+        f"<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>{status} {escape(title)} · Tracklane</title>"
+        f"<h1>{status} · {escape(title)}</h1><p>{escape(message)}</p>"
+        f"<p><small>Request id: <code>{escape(request_id)}</code></small></p></html>"
+    )
 
 
 def install_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
-        return error_response(400, "Form expired", "The form was missing its security token. Reload the page and try again.")
+        return error_response(
+            400, "Form expired", "The form was missing its security token. Reload the page and try again."
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -42,5 +60,25 @@ def install_error_handlers(app: Flask) -> None:
         if isinstance(exc, HTTPException):
             return http_error(exc)
         # Log the path without query string or body: those may carry passwords, keys or tokens.
-        log.exception("unhandled error on %s %s request_id=%s", request.method, loggable_path(request.path), g.get("request_id", "-"))
-        return error_response(500, InternalServerError.name, "Something went wrong on our side. Quote the request id when you report it.")
+        if isinstance(exc, StatementError):
+            exc.hide_parameters = True  # SQL parameters can hold password hashes, API key hashes or tokens
+        _rollback()
+        log.exception(
+            "unhandled error on %s %s request_id=%s",
+            request.method,
+            loggable_path(request.path),
+            g.get("request_id", "-"),
+        )
+        return error_response(
+            500, InternalServerError.name, "Something went wrong on our side. Quote the request id when you report it."
+        )
+
+
+def _rollback() -> None:
+    """A failed transaction must not poison the error page's own queries (the signed-in user)."""
+    from portal.extensions import db
+
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        pass

