@@ -6,6 +6,7 @@ import os
 
 from flask import Flask
 
+import portal.sqlite  # noqa: F401  (connection settings for the embedded database)
 from portal.config import PROJECT_ROOT, instance_path, load_config
 from portal.timezones import register_template_filters
 

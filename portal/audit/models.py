@@ -15,7 +15,7 @@ class AuditEntry(db.Model):
     __table_args__ = (Index("ix_audit_entries_object", "object_type", "object_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     action: Mapped[str] = mapped_column(String(32))  # create, update, archive, restore, approve …
     object_type: Mapped[str] = mapped_column(String(64))
     object_id: Mapped[str] = mapped_column(String(64))

@@ -8,6 +8,7 @@ from portal.queues import redis_connection, redis_url_for
 
 CLICK_STREAM = "tracking:clicks"
 CLICK_GROUP = "flushers"
+CLICK_DEAD_LETTERS = "tracking:clicks:refused"
 IMPRESSION_HASH = "tracking:impressions"
 IMPRESSION_BATCHES = "tracking:impressions:batches"
 UNIQUE_WINDOW_SECONDS = 24 * 3600

@@ -2,17 +2,26 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
 import uuid
 
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.queues import background_job, redis_connection
-from portal.tracking.buffer import CLICK_GROUP, CLICK_STREAM, IMPRESSION_BATCHES, IMPRESSION_HASH
+from portal.tracking.buffer import (
+    CLICK_DEAD_LETTERS,
+    CLICK_GROUP,
+    CLICK_STREAM,
+    IMPRESSION_BATCHES,
+    IMPRESSION_HASH,
+)
 from portal.tracking.store import add_impression_counts, insert_clicks, mark_batch_flushed
 
+log = logging.getLogger("tracklane.tracking")
 RECLAIM_AFTER_MS = 60_000  # a batch unacknowledged this long belonged to a flusher that died
 
 # Move the live counters aside under a batch name, atomically, and remember the batch.
@@ -43,12 +52,29 @@ def _store_click_batch(conn, entries) -> int:
         row["is_unique"] = fields.get(b"u") == b"1"
         rows.append(row)
         ids.append(entry_id)
-    insert_clicks(rows)
-    db.session.commit()
+    try:
+        insert_clicks(rows)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        _store_one_by_one(conn, rows)
     # Only after the commit: a crash before this line leaves the entries pending, to be reclaimed.
     conn.xack(CLICK_STREAM, CLICK_GROUP, *ids)
     conn.xdel(CLICK_STREAM, *ids)
     return len(ids)
+
+
+def _store_one_by_one(conn, rows: list[dict]) -> None:
+    """A row the database refuses (say its marketing source was deleted while it sat in the buffer) must
+    not block the stream: store the others, and park the refused one in a dead-letter stream."""
+    for row in rows:
+        try:
+            insert_clicks([row])
+            db.session.commit()
+        except IntegrityError as refused:
+            db.session.rollback()
+            conn.xadd(CLICK_DEAD_LETTERS, {"c": json.dumps(row), "error": str(refused.orig)[:500]})
+            log.error("click %s refused by the database, kept in %s: %s", row["click_id"], CLICK_DEAD_LETTERS, refused.orig)
 
 
 def flush_clicks(batch_size: int = 2000, max_batches: int = 100, reclaim_after_ms: int = RECLAIM_AFTER_MS) -> int:

@@ -92,3 +92,20 @@ def test_buffered_click_payload_holds_no_raw_ip(client, link):
     client.get(f"/api/v1/track/click/{link.public_id}", environ_base={"REMOTE_ADDR": "203.0.113.77"}, headers={"User-Agent": "Mozilla/5.0"})
     [(_, fields)] = redis_connection().xrange(CLICK_STREAM)
     assert "203.0.113.77" not in json.dumps({k.decode(): v.decode() for k, v in fields.items()})
+
+
+def test_a_click_the_database_refuses_is_parked_and_does_not_block_the_others(client, link):
+    from portal.tracking.buffer import CLICK_DEAD_LETTERS
+
+    browser(client, f"/api/v1/track/click/{link.public_id}?sub1=before")
+    conn = redis_connection()
+    [(_, fields)] = conn.xrange(CLICK_STREAM)
+    orphan = {**json.loads(fields[b"c"]), "click_id": "0190f0e0-0000-7000-8000-000000000001", "marketing_source_id": 987654}
+    conn.xadd(CLICK_STREAM, {"c": json.dumps(orphan), "u": "1"})  # its marketing source no longer exists
+    browser(client, f"/api/v1/track/click/{link.public_id}?sub1=after")
+
+    assert jobs.flush_clicks() == 3
+    assert sorted(c.sub1 for c in db.session.scalars(select(Click))) == ["after", "before"]
+    [(_, parked)] = conn.xrange(CLICK_DEAD_LETTERS)
+    assert json.loads(parked[b"c"])["marketing_source_id"] == 987654
+    assert pending_clicks() == 0

@@ -1,0 +1,148 @@
+"""The blocked sub ID verbs (admin): validate, change, flush. Views commit, then clear the click cache."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from portal.extensions import db
+from portal.network.models import Offer, Publisher
+from portal.subids.models import BlockedSubId
+from portal.subids.service import _ROW_ID, SubIdInvalid, sub_id_value_errors
+
+MAX_BLOCKED_SUB_ID = 30
+MAX_BLOCK_DESCRIPTION = 255
+BLOCKS_PER_PAGE = 50
+ALREADY_BLOCKED = "This sub ID is already blocked for this publisher and offer."
+
+
+def _description_errors(description: str) -> list[str]:
+    if len(description) > MAX_BLOCK_DESCRIPTION:
+        return [f"Keep the description to {MAX_BLOCK_DESCRIPTION} characters (this one has {len(description)})."]
+    return []
+
+
+def block_sub_id(publisher_id: int | None, offer_id: int | None, sub_id: str, description: str = "") -> BlockedSubId:
+    """Refuse the traffic of `sub_id` (in any of sub1–sub5) on this publisher's links to this offer."""
+    sub_id, description = (sub_id or "").strip(), (description or "").strip()
+    errors: dict[str, list[str]] = {}
+    if publisher_id is None or db.session.get(Publisher, publisher_id) is None:
+        errors["publisher_id"] = ["Pick a publisher."]
+    if offer_id is None or db.session.get(Offer, offer_id) is None:
+        errors["offer_id"] = ["Pick an offer."]
+    if value_errors := sub_id_value_errors(sub_id, MAX_BLOCKED_SUB_ID):
+        errors["sub_id"] = value_errors
+    if description_errors := _description_errors(description):
+        errors["description"] = description_errors
+    if not errors and db.session.scalar(
+        select(BlockedSubId.id).where(
+            BlockedSubId.publisher_id == publisher_id, BlockedSubId.offer_id == offer_id, BlockedSubId.sub_id == sub_id
+        )
+    ):
+        errors["sub_id"] = [ALREADY_BLOCKED]
+    if errors:
+        raise SubIdInvalid(errors)
+    block = BlockedSubId(publisher_id=publisher_id, offer_id=offer_id, sub_id=sub_id, description=description)
+    db.session.add(block)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as clash:
+        raise SubIdInvalid({"sub_id": [ALREADY_BLOCKED]}) from clash
+    return block
+
+
+def describe_block(block: BlockedSubId, description: str) -> BlockedSubId:
+    """Change a block's description (publisher, offer and value stay: delete and block again to change them)."""
+    description = (description or "").strip()
+    if errors := _description_errors(description):
+        raise SubIdInvalid({"description": errors})
+    block.description = description
+    db.session.flush()
+    return block
+
+
+def unblock(block: BlockedSubId) -> None:
+    db.session.delete(block)
+    db.session.flush()
+
+
+@dataclass
+class UnblockResult:
+    deleted: list[str] = field(default_factory=list)
+    not_found: list[str] = field(default_factory=list)
+
+
+def unblock_many(ids: list[str]) -> UnblockResult:
+    result = UnblockResult()
+    given = list(dict.fromkeys(str(value).strip() for value in ids))
+    wanted = {int(value) for value in given if _ROW_ID.fullmatch(value)}
+    found = {}
+    if wanted:
+        found = {block.id: block for block in db.session.scalars(select(BlockedSubId).where(BlockedSubId.id.in_(wanted)))}
+    for value in given:
+        block = found.pop(int(value), None) if _ROW_ID.fullmatch(value) else None
+        if block is None:
+            result.not_found.append(value)
+        else:
+            result.deleted.append(block.sub_id)
+            db.session.delete(block)
+    db.session.flush()
+    return result
+
+
+def search_blocks(
+    publisher_id: int | None = None, offer_id: int | None = None, query: str = "", page: int = 1, per_page: int = BLOCKS_PER_PAGE
+) -> Pagination:
+    """A page of blocks with their publisher and offer, newest first."""
+    stmt = (
+        select(BlockedSubId, Publisher, Offer)
+        .join(Publisher, Publisher.id == BlockedSubId.publisher_id)
+        .join(Offer, Offer.id == BlockedSubId.offer_id)
+    )
+    if publisher_id is not None:
+        stmt = stmt.where(BlockedSubId.publisher_id == publisher_id)
+    if offer_id is not None:
+        stmt = stmt.where(BlockedSubId.offer_id == offer_id)
+    needle = (query or "").strip().lower()
+    if needle:
+        stmt = stmt.where(
+            or_(
+                func.lower(BlockedSubId.sub_id).contains(needle, autoescape=True),
+                func.lower(BlockedSubId.description).contains(needle, autoescape=True),
+            )
+        )
+    stmt = stmt.order_by(BlockedSubId.created_at.desc(), BlockedSubId.id.desc())
+    # db.paginate scalars the statement; paginate the rows by hand to keep the joined names.
+    page = max(page, 1)
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    return _RowsPage(page=page, per_page=per_page, total=total, items=rows)
+
+
+class _RowsPage(Pagination):
+    """A Pagination over rows already fetched (the shape the _pager macro reads)."""
+
+    def __init__(self, page: int, per_page: int, total: int, items: list):
+        self._rows, self._total = items, total
+        super().__init__(page=page, per_page=per_page, max_per_page=per_page, error_out=False, count=True)
+
+    def _query_items(self) -> list:
+        return list(self._rows)
+
+    def _query_count(self) -> int:
+        return self._total
+
+
+def find_block(block_id: int) -> BlockedSubId | None:
+    return db.session.get(BlockedSubId, block_id)
+
+
+def publisher_choices() -> list[Publisher]:
+    return list(db.session.scalars(select(Publisher).order_by(Publisher.name, Publisher.id)))
+
+
+def offer_choices() -> list[Offer]:
+    return list(db.session.scalars(select(Offer).order_by(Offer.name, Offer.id)))
