@@ -86,8 +86,11 @@ def prepare(env: dict) -> tuple[str, str, int]:
         return link.public_id, creative.public_id, publisher.id
 
 
-def start_gunicorn(target: str, port: int, workers: int, env: dict) -> subprocess.Popen:
-    cmd = [str(ROOT / ".venv/bin/gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--log-level", "warning", target]
+def start_gunicorn(target: str, port: int, workers: int, threads: int, env: dict) -> subprocess.Popen:
+    cmd = [
+        str(ROOT / ".venv/bin/gunicorn"), "--workers", str(workers), "--threads", str(threads),
+        "--bind", f"127.0.0.1:{port}", "--log-level", "warning", target,
+    ]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.time() + 30
     while time.time() < deadline:
@@ -135,6 +138,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (gthread when > 1)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: apt-get install -y wrk")
@@ -143,8 +147,8 @@ def main() -> None:
     env = bench_env()
     link_id, creative_id, publisher_id = prepare(env)
     app_port, bare_port = free_port(), free_port()
-    tracklane = start_gunicorn("app:app", app_port, args.workers, env)
-    bare = start_gunicorn("bench.bare_app:app", bare_port, args.workers, env)
+    tracklane = start_gunicorn("app:app", app_port, args.workers, args.threads, env)
+    bare = start_gunicorn("bench.bare_app:app", bare_port, args.workers, args.threads, env)
     try:
         run = lambda url: wrk(url, args.seconds, args.connections)  # noqa: E731
         base = f"http://127.0.0.1:{app_port}/api/v1/track"
@@ -160,7 +164,7 @@ def main() -> None:
         stop(tracklane)
         stop(bare)
 
-    print(f"\n{args.workers} gunicorn workers, wrk 2 threads, {args.connections} connections, {args.seconds}s each, {os.cpu_count()} cores")
+    print(f"\n{args.workers} gunicorn workers x {args.threads} threads, wrk 2 threads, {args.connections} connections, {args.seconds}s each, {os.cpu_count()} cores")
     for name, result in results.items():
         print(line(name, result))
     click_ratio = results["click"]["rps"] / results["bare 302"]["rps"]
