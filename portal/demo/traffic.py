@@ -26,6 +26,8 @@ from portal.links.models import MarketingSource, TrackingLink
 from portal.network.models import Offer, OfferEvent, PayoutType, RevenueType
 from portal.subids.models import BlockedSubId, SubId
 from portal.tracking.models import Click, ImpressionCount
+from portal.tracking.service import hash_ip, hour_epoch
+from portal.tracking.store import add_impression_counts, insert_clicks
 
 DEMO_SEED = 20_240_917
 CHUNK = 2000
@@ -181,7 +183,7 @@ def seed_traffic(profiles: list[LinkProfile], days: int, now: datetime, rng: ran
     funnel = Funnel(rng, now)
     first_hour = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=days * 24 - 1)
     for day in range(days):
-        clicks, impressions = [], []
+        clicks, impressions = [], {}
         trend = 0.85 + 0.3 * day / max(days - 1, 1)  # a network that grows over the month
         for hour_index in range(day * 24, day * 24 + 24):
             hour = first_hour + timedelta(hours=hour_index)
@@ -195,11 +197,12 @@ def seed_traffic(profiles: list[LinkProfile], days: int, now: datetime, rng: ran
                     funnel.maybe_convert(link, click)
                 if link.creative_id is not None:
                     views = count * rng.randint(45, 110) + round(rng.randint(8, 40) * elapsed / 3600)
-                    impressions.append({"creative_id": link.creative_id, "link_id": link.link_id,
-                                        "publisher_id": link.publisher_id, "hour": hour, "count": views})
+                    impressions[(link.creative_id, link.link_id, link.publisher_id, hour_epoch(hour))] = views
         clicks.sort(key=lambda c: c["click_id"])
-        writer.write(Click, clicks)
-        writer.write(ImpressionCount, impressions)
+        insert_clicks(clicks)  # the same idempotent write the tracker's flush uses
+        writer.counts[Click.__tablename__] += len(clicks)
+        add_impression_counts(impressions)  # the tracker's own counters
+        writer.counts[ImpressionCount.__tablename__] += len(impressions)
         on_day()
     funnel.write(writer)
     return writer.counts
@@ -230,7 +233,7 @@ def make_click(link: LinkProfile, at: datetime, rng: random.Random) -> dict:
         "user_agent": rng.choice(BOT_AGENTS) if bot else rng.choices(
             [ua for _, ua in USER_AGENTS], weights=[w for w, _ in USER_AGENTS])[0],
         "referrer": link.referrer if rng.random() < 0.7 else "",
-        "ip_hash": hashlib.sha256(ip.encode()).hexdigest(), "is_unique": unique, "is_bot": bot,
+        "ip_hash": hash_ip(ip), "is_unique": unique, "is_bot": bot,
         "is_blocked": bool(link.blocked.intersection(subs)), "created_at": at,
     }
 
