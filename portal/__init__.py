@@ -48,7 +48,17 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_errorhandlers(app)
     register_commands(app)
     register_tracking(app)
+    register_proxies(app)
     return app
+
+
+def register_proxies(app: Flask) -> None:
+    """Trust X-Forwarded-For/-Proto/-Host from exactly as many proxies as configured, no more."""
+    hops = app.config["TRUSTED_PROXY_COUNT"]
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def register_redis(app: Flask) -> None:

@@ -70,4 +70,8 @@ def load_config() -> dict:
         "PASSWORD_HASH_TIME_COST": int(os.environ.get("PASSWORD_HASH_TIME_COST", "3")),
         "PASSWORD_HASH_MEMORY_COST": int(os.environ.get("PASSWORD_HASH_MEMORY_COST", "65536")),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "").rstrip("/"),
+        # Behind a load balancer: how many proxies' X-Forwarded-* headers to trust (0 = none).
+        "TRUSTED_PROXY_COUNT": int(os.environ.get("TRUSTED_PROXY_COUNT", "0")),
+        # A header the trusted proxy sets with the visitor's ISO country, e.g. CF-IPCountry.
+        "GEO_COUNTRY_HEADER": os.environ.get("GEO_COUNTRY_HEADER", ""),
     }

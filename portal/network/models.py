@@ -195,6 +195,9 @@ class OfferAccess(db.Model):
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    offer = relationship("Offer")
+    publisher = relationship("Publisher")
+
 
 class CustomPayout(PayoutTerms, db.Model):
     """A publisher's own terms for an offer (or one offer event), beating the offer's defaults."""

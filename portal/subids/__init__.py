@@ -1,1 +1,7 @@
 """Managed and blocked sub IDs."""
+
+
+def blueprints() -> tuple:
+    from portal.subids import admin_views, views
+
+    return (views.bp, admin_views.bp)

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.extensions import db
 from portal.network.models import Offer, Publisher
 from portal.subids.models import BlockedSubId
-from portal.subids.service import _ROW_ID, SubIdInvalid, sub_id_value_errors
+from portal.subids.service import ROW_ID, SubIdInvalid, sub_id_value_errors
 
 MAX_BLOCKED_SUB_ID = 30
 MAX_BLOCK_DESCRIPTION = 255
@@ -78,12 +78,12 @@ class UnblockResult:
 def unblock_many(ids: list[str]) -> UnblockResult:
     result = UnblockResult()
     given = list(dict.fromkeys(str(value).strip() for value in ids))
-    wanted = {int(value) for value in given if _ROW_ID.fullmatch(value)}
+    wanted = {int(value) for value in given if ROW_ID.fullmatch(value)}
     found = {}
     if wanted:
         found = {block.id: block for block in db.session.scalars(select(BlockedSubId).where(BlockedSubId.id.in_(wanted)))}
     for value in given:
-        block = found.pop(int(value), None) if _ROW_ID.fullmatch(value) else None
+        block = found.pop(int(value), None) if ROW_ID.fullmatch(value) else None
         if block is None:
             result.not_found.append(value)
         else:
@@ -96,12 +96,8 @@ def unblock_many(ids: list[str]) -> UnblockResult:
 def search_blocks(
     publisher_id: int | None = None, offer_id: int | None = None, query: str = "", page: int = 1, per_page: int = BLOCKS_PER_PAGE
 ) -> Pagination:
-    """A page of blocks with their publisher and offer, newest first."""
-    stmt = (
-        select(BlockedSubId, Publisher, Offer)
-        .join(Publisher, Publisher.id == BlockedSubId.publisher_id)
-        .join(Offer, Offer.id == BlockedSubId.offer_id)
-    )
+    """A page of blocks, newest first, filtered by publisher and offer and searched by value or description."""
+    stmt = select(BlockedSubId)
     if publisher_id is not None:
         stmt = stmt.where(BlockedSubId.publisher_id == publisher_id)
     if offer_id is not None:
@@ -115,25 +111,23 @@ def search_blocks(
             )
         )
     stmt = stmt.order_by(BlockedSubId.created_at.desc(), BlockedSubId.id.desc())
-    # db.paginate scalars the statement; paginate the rows by hand to keep the joined names.
-    page = max(page, 1)
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
-    return _RowsPage(page=page, per_page=per_page, total=total, items=rows)
+    return db.paginate(stmt, page=max(page, 1), per_page=per_page, max_per_page=per_page, error_out=False)
 
 
-class _RowsPage(Pagination):
-    """A Pagination over rows already fetched (the shape the _pager macro reads)."""
+@dataclass(frozen=True)
+class BlockLabels:
+    """The publisher and offer names of the blocks on a page, by id."""
 
-    def __init__(self, page: int, per_page: int, total: int, items: list):
-        self._rows, self._total = items, total
-        super().__init__(page=page, per_page=per_page, max_per_page=per_page, error_out=False, count=True)
+    publishers: dict[int, str]
+    offers: dict[int, str]
 
-    def _query_items(self) -> list:
-        return list(self._rows)
 
-    def _query_count(self) -> int:
-        return self._total
+def block_labels(blocks: list[BlockedSubId]) -> BlockLabels:
+    publisher_ids = {block.publisher_id for block in blocks}
+    offer_ids = {block.offer_id for block in blocks}
+    publishers = dict(db.session.execute(select(Publisher.id, Publisher.name).where(Publisher.id.in_(publisher_ids)))) if publisher_ids else {}
+    offers = dict(db.session.execute(select(Offer.id, Offer.name).where(Offer.id.in_(offer_ids)))) if offer_ids else {}
+    return BlockLabels(publishers=publishers, offers=offers)
 
 
 def find_block(block_id: int) -> BlockedSubId | None:

@@ -20,7 +20,7 @@ MAX_DESCRIPTION = 2000
 MAX_EXTERNAL_LINK = 255
 SUB_IDS_PER_PAGE = 50
 _SUB_ID_CHARACTERS = re.compile(r"[A-Za-z0-9_-]+")
-_ROW_ID = re.compile(r"[0-9]{1,18}")
+ROW_ID = re.compile(r"[0-9]{1,18}")
 CHARACTERS_RULE = "Use only letters A–Z and a–z, digits 0–9, hyphen (-) and underscore (_)"
 
 
@@ -170,13 +170,13 @@ def delete_sub_ids(publisher_id: int, ids: list[str]) -> BulkDeleteResult:
     """Delete the publisher's own sub IDs among `ids`; anything else (another's, gone, not a number) is not found."""
     result = BulkDeleteResult()
     given = list(dict.fromkeys(str(value).strip() for value in ids))
-    wanted = {int(value) for value in given if _ROW_ID.fullmatch(value)}
+    wanted = {int(value) for value in given if ROW_ID.fullmatch(value)}
     mine = {}
     if wanted:
         rows = db.session.scalars(select(SubId).where(SubId.publisher_id == publisher_id, SubId.id.in_(wanted)))
         mine = {row.id: row for row in rows}
     for value in given:
-        row = mine.pop(int(value), None) if _ROW_ID.fullmatch(value) else None
+        row = mine.pop(int(value), None) if ROW_ID.fullmatch(value) else None
         if row is None:
             result.not_found.append(value)
         else:
@@ -224,6 +224,17 @@ class Candidate:
 class BulkPlan:
     accepted: list[Candidate] = field(default_factory=list)
     refused: list[tuple[Candidate, list[str]]] = field(default_factory=list)
+    unreadable: list[tuple[int, str]] = field(default_factory=list)  # (line, reason): lines with no candidate
+
+    @property
+    def refused_count(self) -> int:
+        return len(self.refused) + len(self.unreadable)
+
+    def refusals(self) -> list[tuple[int, SubIdFields | None, list[str]]]:
+        """Every refused line in input order: (line, what it held if readable, reasons)."""
+        rows = [(c.line, c.fields, reasons) for c, reasons in self.refused]
+        rows += [(line, None, [reason]) for line, reason in self.unreadable]
+        return sorted(rows, key=lambda row: row[0])
 
 
 def _named(fields: SubIdFields) -> SubIdFields:
@@ -233,9 +244,11 @@ def _named(fields: SubIdFields) -> SubIdFields:
     return SubIdFields(fields.external_id, fields.external_id[:MAX_NAME], fields.description, fields.external_link)
 
 
-def plan_bulk_create(publisher_id: int, candidates: list[Candidate]) -> BulkPlan:
+def plan_bulk_create(
+    publisher_id: int, candidates: list[Candidate], unreadable: list[tuple[int, str]] = ()
+) -> BulkPlan:
     """Sort the input into what would be created and what is refused, with every reason."""
-    plan = BulkPlan()
+    plan = BulkPlan(unreadable=list(unreadable))
     cleaned = [Candidate(c.line, _named(c.fields.cleaned())) for c in candidates]
     taken = taken_external_ids(publisher_id, [c.fields.external_id for c in cleaned if c.fields.external_id])
     first_line: dict[str, int] = {}
@@ -254,9 +267,11 @@ def plan_bulk_create(publisher_id: int, candidates: list[Candidate]) -> BulkPlan
     return plan
 
 
-def bulk_create_sub_ids(publisher_id: int, candidates: list[Candidate]) -> tuple[list[SubId], BulkPlan]:
+def bulk_create_sub_ids(
+    publisher_id: int, candidates: list[Candidate], unreadable: list[tuple[int, str]] = ()
+) -> tuple[list[SubId], BulkPlan]:
     """Create the valid candidates (checked again now), all in the caller's transaction."""
-    plan = plan_bulk_create(publisher_id, candidates)
+    plan = plan_bulk_create(publisher_id, candidates, unreadable)
     created = [SubId(publisher_id=publisher_id, **c.fields.__dict__) for c in plan.accepted]
     db.session.add_all(created)
     try:

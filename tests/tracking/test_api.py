@@ -205,3 +205,19 @@ def test_redis_down_counts_impressions_straight_in_the_database(client, banner_l
     for _ in range(2):
         assert client.get(f"/api/v1/track/impression/{creative.public_id}?lid={link.public_id}&aid={link.publisher_id}").status_code == 200
     assert db.session.scalar(select(ImpressionCount.count)) == 2
+
+
+def test_country_comes_from_the_configured_proxy_header_only(client, link, app, monkeypatch):
+    browser(client, f"/api/v1/track/click/{link.public_id}", **{"CF-IPCountry": "de"})
+    monkeypatch.setitem(app.config, "GEO_COUNTRY_HEADER", "CF-IPCountry")
+    browser(client, f"/api/v1/track/click/{link.public_id}", **{"CF-IPCountry": "de"})
+    browser(client, f"/api/v1/track/click/{link.public_id}", **{"CF-IPCountry": "<b>"})
+    assert [c.country for c in stored_clicks()] == ["", "DE", ""]
+
+
+def test_the_visitor_ip_comes_from_trusted_proxies_only(client, link, app):
+    browser(client, f"/api/v1/track/click/{link.public_id}", **{"X-Forwarded-For": "198.51.100.7"})
+    browser(client, f"/api/v1/track/click/{link.public_id}", **{"X-Forwarded-For": "198.51.100.8"})
+    first, second = stored_clicks()
+    assert first.ip_hash == second.ip_hash  # untrusted header ignored: both are the test client's address
+    assert not second.is_unique

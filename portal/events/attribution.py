@@ -1,0 +1,82 @@
+"""Which publisher brought a player: the click behind an event, and lifetime attribution on the player."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Iterable
+
+from flask import current_app
+from sqlalchemy import select
+
+from portal.events.models import Player
+from portal.extensions import db
+from portal.network.models import Offer
+from portal.tracking.models import Click
+
+_CHUNK = 1000
+
+
+@dataclass(frozen=True)
+class Source:
+    """The traffic an event is credited to; None everywhere means unattributed."""
+
+    click_id: uuid.UUID | None
+    link_id: int
+    publisher_id: int
+    offer_id: int
+
+
+def attributable_clicks(advertiser_id: int, click_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Source]:
+    """The clicks among `click_ids` that may credit an event of this advertiser.
+
+    A click counts only if it exists, is not blocked and belongs to one of the advertiser's offers. Clicks
+    not yet in the database may still sit in the Redis buffer: those are flushed once and looked up again."""
+    wanted = set(click_ids)
+    if not wanted:
+        return {}
+    found = _load_clicks(wanted)
+    missing = wanted - found.keys()
+    if missing:
+        _flush_click_buffer()  # even when it moved nothing, the scheduled flush may just have done so
+        found.update(_load_clicks(missing))
+    return {
+        click_id: Source(click_id, link_id, publisher_id, offer_id)
+        for click_id, (link_id, publisher_id, offer_id, owner, blocked) in found.items()
+        if owner == advertiser_id and not blocked
+    }
+
+
+def _load_clicks(click_ids: set[uuid.UUID]) -> dict[uuid.UUID, tuple]:
+    found = {}
+    ids = sorted(click_ids)
+    for start in range(0, len(ids), _CHUNK):
+        rows = db.session.execute(
+            select(Click.click_id, Click.link_id, Click.publisher_id, Click.offer_id, Offer.advertiser_id, Click.is_blocked)
+            .join(Offer, Offer.id == Click.offer_id)
+            .where(Click.click_id.in_(ids[start : start + _CHUNK]))
+        )
+        found.update({row[0]: tuple(row[1:]) for row in rows})
+    return found
+
+
+def _flush_click_buffer() -> int:
+    """Run the click flush in its own app context: it commits, and must not commit the caller's session."""
+    from portal.tracking.jobs import flush_clicks
+
+    with current_app.app_context():
+        return flush_clicks()
+
+
+def attribute(player: Player | None, click: Source | None) -> Source | None:
+    """Credit an event: a player keeps the first click that ever attributed it (lifetime attribution);
+    an event without a player is credited to its own click, if any."""
+    if player is None:
+        return click
+    if player.publisher_id is None and click is not None:
+        player.click_id = click.click_id
+        player.link_id = click.link_id
+        player.publisher_id = click.publisher_id
+        player.offer_id = click.offer_id
+    if player.publisher_id is None:
+        return None
+    return Source(player.click_id, player.link_id, player.publisher_id, player.offer_id)

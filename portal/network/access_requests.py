@@ -1,0 +1,88 @@
+"""Publisher access to Private and Requires_Approval offers: requests, the admin's answers, direct grants."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from portal.audit.service import record
+from portal.extensions import db
+from portal.network.models import AccessStatus, Offer, OfferAccess, Publisher
+from portal.network.rules import Invalid
+from portal.types import utcnow
+
+
+def offer_access_rows(offer_id: int) -> list[OfferAccess]:
+    """The offer's access rows: pending first, then by request time."""
+    rows = db.session.scalars(
+        select(OfferAccess)
+        .where(OfferAccess.offer_id == offer_id)
+        .options(selectinload(OfferAccess.publisher))
+        .order_by(OfferAccess.requested_at, OfferAccess.id)
+    )
+    return sorted(rows, key=lambda row: row.status != AccessStatus.PENDING)
+
+
+def grantable_publishers(offer_id: int) -> list[Publisher]:
+    """Publishers not yet approved for the offer (not archived)."""
+    approved = select(OfferAccess.publisher_id).where(
+        OfferAccess.offer_id == offer_id, OfferAccess.status == AccessStatus.APPROVED
+    )
+    return list(
+        db.session.scalars(
+            select(Publisher)
+            .where(Publisher.archived_at.is_(None), Publisher.id.not_in(approved))
+            .order_by(Publisher.name, Publisher.id)
+        )
+    )
+
+
+def request_access(publisher_id: int, offer: Offer) -> OfferAccess:
+    """A publisher asks to promote the offer; a repeat (or a rejected publisher asking again) is pending again."""
+    access = db.session.scalar(
+        select(OfferAccess).where(OfferAccess.offer_id == offer.id, OfferAccess.publisher_id == publisher_id)
+    )
+    if access is None:
+        access = OfferAccess(offer_id=offer.id, publisher_id=publisher_id, status=AccessStatus.PENDING)
+        db.session.add(access)
+    elif access.status == AccessStatus.REJECTED:
+        access.status, access.requested_at, access.decided_at = AccessStatus.PENDING, utcnow(), None
+    db.session.flush()
+    return access
+
+
+def _decide(actor_id: int, access: OfferAccess, status: AccessStatus, action: str) -> bool:
+    if access.status == status:
+        return False
+    before = access.status
+    access.status, access.decided_at = status, utcnow()
+    db.session.flush()
+    record(actor_id, action, access, {"status": (before, status)})
+    return True
+
+
+def approve_access(actor_id: int, access: OfferAccess) -> bool:
+    """The publisher may promote the offer from now on."""
+    return _decide(actor_id, access, AccessStatus.APPROVED, "approve")
+
+
+def reject_access(actor_id: int, access: OfferAccess) -> bool:
+    """The publisher may not promote the offer (an approval is withdrawn)."""
+    return _decide(actor_id, access, AccessStatus.REJECTED, "reject")
+
+
+def grant_access(actor_id: int, offer: Offer, publisher_id: int | None) -> OfferAccess:
+    """The admin lets a publisher promote the offer without a request (or approves the pending one)."""
+    publisher = db.session.get(Publisher, publisher_id) if isinstance(publisher_id, int) else None
+    if publisher is None or publisher.archived_at is not None:
+        raise Invalid({"publisher_id": "Pick a publisher."})
+    access = db.session.scalar(
+        select(OfferAccess).where(OfferAccess.offer_id == offer.id, OfferAccess.publisher_id == publisher.id)
+    )
+    if access is None:
+        access = OfferAccess(offer_id=offer.id, publisher_id=publisher.id, status=AccessStatus.APPROVED, decided_at=utcnow())
+        db.session.add(access)
+        db.session.flush()
+        record(actor_id, "approve", access, {"status": (None, AccessStatus.APPROVED), "publisher_id": (None, publisher.id)})
+    else:
+        approve_access(actor_id, access)
+    return access
