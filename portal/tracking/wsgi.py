@@ -4,11 +4,22 @@ and logging; the portal keeps build-only routes so `url_for('tracking.click', â€
 from __future__ import annotations
 
 from flask import Flask
+from flask.sessions import SessionInterface
 
 from portal.extensions import db
 from portal.tracking.api import bp
 
 PREFIX = "/api/v1/track/"
+
+
+class NoSession(SessionInterface):
+    """Traffic endpoints never read or write the portal session: skip decoding its cookie."""
+
+    def open_session(self, app, request):
+        return self.make_null_session(app)
+
+    def save_session(self, app, session, response):
+        return None
 
 
 class TrackingDispatcher:
@@ -33,6 +44,7 @@ def mount_tracking(portal: Flask) -> Flask:
     db.init_app(tracking)
     # One set of extensions for both apps: the same Redis client, caches and SQLAlchemy registry.
     tracking.extensions = portal.extensions
+    tracking.session_interface = NoSession()
     tracking.register_blueprint(bp)
     install_request_logging(tracking)
     install_error_handlers(tracking)
