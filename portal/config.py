@@ -64,6 +64,7 @@ def load_config() -> dict:
         "PREFERRED_URL_SCHEME": "https" if https else "http",
         "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
+        "EVENTS_RATE_LIMIT": os.environ.get("EVENTS_RATE_LIMIT", "1200 per minute"),  # per API key
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per minute"),
         "RATELIMIT_HEADERS_ENABLED": True,
         # Argon2id cost; tests lower it, production keeps the library's recommended defaults.

@@ -10,8 +10,12 @@ from portal.accounts.models import Role
 MENUS: dict[Role, list[tuple[str, str]]] = {
     Role.ADMIN: [
         ("dashboard.home", "Dashboard"),
-        ("accounts_admin.users", "Users"),
+        ("network_admin.advertisers", "Advertisers"),
+        ("network_admin.offers", "Offers"),
         ("creatives_admin.index", "Creatives"),
+        ("blocked_subids.index", "Blocked sub IDs"),
+        ("accounts_admin.users", "Users"),
+        ("audit.index", "Audit log"),
         ("api_keys.index", "API keys"),
         ("accounts.password", "Settings"),
     ],
@@ -19,6 +23,7 @@ MENUS: dict[Role, list[tuple[str, str]]] = {
         ("dashboard.home", "Dashboard"),
         ("links.index", "Links"),
         ("marketing_sources.index", "Marketing sources"),
+        ("subids.index", "Sub IDs"),
         ("creatives.gallery", "Creatives"),
         ("accounts.password", "Settings"),
     ],

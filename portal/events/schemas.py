@@ -5,6 +5,7 @@ base: an optional idempotency key, player id, click id, amount + currency and an
 Unknown keys are allowed and kept as the event's properties."""
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
@@ -24,7 +25,7 @@ class InvalidItem(ValueError):
     """One event (or user) that cannot be accepted; the message names the field(s) at fault."""
 
 
-def _strict_string(value: Any) -> Any:
+def _strict_string(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError("must be a string")
     return value
@@ -96,7 +97,17 @@ def _number(value: Any) -> Decimal | int:
 
 
 def _text(max_length: int, min_length: int = 0):
-    return Annotated[str, BeforeValidator(_strict_string), Field(min_length=min_length, max_length=max_length)]
+    """A string of bounded length (JSON numbers and booleans are not silently turned into strings)."""
+
+    def check(value: Any) -> str:
+        _strict_string(value)
+        if len(value) < min_length:
+            raise ValueError("must not be empty" if min_length == 1 else f"must be at least {min_length} characters")
+        if len(value) > max_length:
+            raise ValueError(f"must be at most {max_length} characters")
+        return value
+
+    return Annotated[str, BeforeValidator(check)]
 
 
 Text = _text(MAX_STRING)
@@ -112,7 +123,7 @@ Number = Annotated[Decimal | int, BeforeValidator(_number)]
 class EventIn(BaseModel):
     """What every event may carry; subclasses add the fields their type requires."""
 
-    model_config = ConfigDict(extra="allow", str_max_length=MAX_STRING)
+    model_config = ConfigDict(extra="allow")
 
     # Fields stored in Event's own columns; everything else goes to Event.properties.
     COLUMNS: ClassVar[frozenset[str]] = frozenset(
@@ -293,9 +304,7 @@ def check_json(value: Any, path: str, depth: int = 0) -> None:
             value.encode("utf-8")
         except UnicodeEncodeError:
             raise InvalidItem(f"{path}: is not valid Unicode") from None
-    elif isinstance(value, float):  # only NaN / Infinity can be floats here
-        raise InvalidItem(f"{path}: must be a finite number")
-    elif isinstance(value, Decimal) and not value.is_finite():
+    elif (isinstance(value, float) and not math.isfinite(value)) or (isinstance(value, Decimal) and not value.is_finite()):
         raise InvalidItem(f"{path}: must be a finite number")
     elif isinstance(value, dict):
         for key, item in value.items():

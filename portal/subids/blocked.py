@@ -123,11 +123,16 @@ class BlockLabels:
 
 
 def block_labels(blocks: list[BlockedSubId]) -> BlockLabels:
-    publisher_ids = {block.publisher_id for block in blocks}
-    offer_ids = {block.offer_id for block in blocks}
-    publishers = dict(db.session.execute(select(Publisher.id, Publisher.name).where(Publisher.id.in_(publisher_ids)))) if publisher_ids else {}
-    offers = dict(db.session.execute(select(Offer.id, Offer.name).where(Offer.id.in_(offer_ids)))) if offer_ids else {}
-    return BlockLabels(publishers=publishers, offers=offers)
+    return BlockLabels(
+        publishers=_names(Publisher, {block.publisher_id for block in blocks}),
+        offers=_names(Offer, {block.offer_id for block in blocks}),
+    )
+
+
+def _names(model, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return {row.id: row.name for row in db.session.execute(select(model.id, model.name).where(model.id.in_(ids)))}
 
 
 def find_block(block_id: int) -> BlockedSubId | None:

@@ -54,15 +54,20 @@ def parse_pasted(text: str) -> tuple[list[Candidate], list[tuple[int, str]]]:
         except csv.Error as bad:
             unreadable.append((number, f"This line cannot be read: {bad}."))
             continue
-        if not candidates and not unreadable and cells and cells[0].strip().lower() == "external_id":
+        if not candidates and not unreadable and _is_header(cells):
             continue  # a pasted header row
+        if len(candidates) + len(unreadable) >= MAX_ROWS:
+            raise _too_many_rows()
         if len(cells) > len(COLUMNS):
             unreadable.append((number, _extra_cells_reason(len(cells))))
             continue
-        if len(candidates) + len(unreadable) >= MAX_ROWS:
-            raise _too_many_rows()
         candidates.append(Candidate(number, _fields(cells)))
     return candidates, unreadable
+
+
+def _is_header(cells: list[str]) -> bool:
+    names = [cell.strip().lower() for cell in cells]
+    return len(names) > 1 and names[0] == "external_id" and set(names) <= set(COLUMNS)
 
 
 def _extra_cells_reason(count: int) -> str:
@@ -81,13 +86,15 @@ def parse_csv_text(text: str) -> tuple[list[Candidate], list[tuple[int, str]]]:
     if len(text.encode("utf-8")) > MAX_BYTES:
         raise ImportRefused(f"The input is larger than {MAX_BYTES // 1024:,} KB; split it into smaller files.")
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""), strict=True)
+    candidates: list[Candidate] = []
+    unreadable: list[tuple[int, str]] = []
     try:
-        header = next(reader, None)
-        columns = _header_columns(header)
-        candidates: list[Candidate] = []
-        unreadable: list[tuple[int, str]] = []
-        for cells in reader:
-            line = reader.line_num
+        columns = _header_columns(next(reader, None))
+        while True:
+            line = reader.line_num + 1  # where this record starts: a quoted cell may span lines
+            cells = next(reader, None)
+            if cells is None:
+                break
             if not any(cell.strip() for cell in cells):
                 continue
             if len(candidates) + len(unreadable) >= MAX_ROWS:

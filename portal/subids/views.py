@@ -54,6 +54,10 @@ def _plural(count: int, word: str = "sub ID") -> str:
     return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
+def _was(count: int) -> str:
+    return "was" if count == 1 else "were"
+
+
 # ---------------------------------------------------------------- list, create
 
 
@@ -178,7 +182,7 @@ def bulk_delete():
         db.session.commit()
         message = f"Deleted {_plural(len(result.deleted))}."
         if result.not_found:
-            message += f" {_plural(len(result.not_found), 'selected row')} {'was' if len(result.not_found) == 1 else 'were'} not found."
+            message += f" {_plural(len(result.not_found), 'selected row')} {_was(len(result.not_found))} not found."
         category, status = ("success" if result.deleted else "error"), 200
     if _partial_wanted():
         search = SubIdSearchForm(formdata=request.form)
@@ -260,6 +264,6 @@ def bulk_create():
     db.session.commit()
     message = f"Created {_plural(len(created))}."
     if plan.refused_count:
-        message += f" {_plural(plan.refused_count, 'line')} {'was' if plan.refused_count == 1 else 'were'} refused, as the preview showed."
+        message += f" {_plural(plan.refused_count, 'line')} {_was(plan.refused_count)} refused, as the preview showed."
     flash(message, "success" if created else "error")
     return redirect(url_for("subids.index"), 303)

@@ -1,23 +1,9 @@
 """Fixtures for the links tests: a publisher with promotable and forbidden offers."""
 import pytest
-from flask import g, request_started
 
 from portal.extensions import db
 from portal.network.models import AccessStatus, OfferAccess, Visibility
 from tests.factories import CreativeFactory, LandingPageFactory, OfferFactory
-
-
-@pytest.fixture(autouse=True)
-def fresh_request_globals(app):
-    """Start every test request with an empty `g` (Flask-Login caches the user there), as production does."""
-
-    def forget(sender, **extra):
-        for name in list(g):
-            g.pop(name)
-
-    request_started.connect(forget, app)
-    yield
-    request_started.disconnect(forget, app)
 
 
 @pytest.fixture

@@ -1,0 +1,97 @@
+"""POST /api/v1/events: advertisers send player and web events with their API key."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, current_app, g, jsonify, request
+from sqlalchemy import or_, update
+
+from portal.accounts.models import ApiKey
+from portal.accounts.service import find_api_key
+from portal.events.service import ACCEPTED, DUPLICATE, BadPayload, IngestResult, ingest, parse_payload
+from portal.extensions import csrf, db, limiter
+from portal.ops.errors import error_response
+from portal.types import utcnow
+
+bp = Blueprint("events_api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # authenticated by API key, not by a session cookie
+
+KEY_HEADER = "X-API-Key"
+LAST_USED_EVERY = timedelta(minutes=1)
+
+
+@bp.before_request
+def authenticate_advertiser_key():
+    """Only live advertiser keys get past here; the key is remembered for the rate limit and the view."""
+    secret = request.headers.get(KEY_HEADER)
+    if not secret:
+        return error_response(401, "Unauthorized", f"The {KEY_HEADER} header is missing.")
+    key = find_api_key(secret)
+    if key is None:
+        return error_response(401, "Unauthorized", "The API key is not valid (unknown or revoked).")
+    if key.advertiser_id is None:
+        return error_response(403, "Forbidden", "Only an advertiser's API key may send events; this is a network key.")
+    g.events_key_id, g.events_advertiser_id, g.events_key_hash = key.id, key.advertiser_id, key.key_hash
+    g.events_key_last_used = key.last_used_at
+
+
+def _rate_limit() -> str:
+    return current_app.config["EVENTS_RATE_LIMIT"]
+
+
+def _rate_limit_key() -> str:
+    return f"events-key:{g.events_key_hash}"
+
+
+@bp.post("/events")
+@limiter.limit(_rate_limit, key_func=_rate_limit_key, error_message="Too many requests for this API key.")
+def receive_events():
+    try:
+        result = ingest(g.events_advertiser_id, parse_payload(request.get_data(cache=False)))
+    except BadPayload as exc:
+        return error_response(400, "Bad Request", str(exc))
+    _note_key_use()
+    db.session.commit()
+    return _respond(result)
+
+
+def _note_key_use() -> None:
+    """Record when the key was last used, at most once a minute: not a row write on every request."""
+    now = utcnow()
+    if g.events_key_last_used and now - g.events_key_last_used < LAST_USED_EVERY:
+        return
+    db.session.execute(
+        update(ApiKey)
+        .where(ApiKey.id == g.events_key_id, or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < now - LAST_USED_EVERY))
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _respond(result: IngestResult):
+    trace_id = g.get("request_id", "")
+    if result.single:
+        [item] = result.items
+        if item.status not in (ACCEPTED, DUPLICATE):
+            return error_response(409 if item.conflict else 400, "Conflict" if item.conflict else "Bad Request", item.error)
+        body = {"event_id": str(item.event_id), "idempotency_key": item.idempotency_key, "status": item.status}
+        return jsonify(result=body, trace_id=trace_id), 202 if item.status == ACCEPTED else 200
+    summary = result.summary
+    if summary["accepted"]:
+        status = 202
+    elif summary["errors"] == summary["total"]:
+        status = 400
+    else:  # nothing new: all repeats (or repeats and errors)
+        status = 200
+    return jsonify(summary=summary, results=[_item(i) for i in result.items], trace_id=trace_id), status
+
+
+def _item(item) -> dict:
+    body = {"index": item.index, "status": item.status}
+    if item.user_index is not None:
+        body["user_index"] = item.user_index
+    if item.event_id is not None:
+        body["event_id"] = str(item.event_id)
+    if item.error is not None:
+        body["error"] = item.error
+    return body

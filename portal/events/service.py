@@ -1,0 +1,362 @@
+"""Ingest advertiser events: validate, attribute, store. Flushes, never commits (the view commits once).
+
+Idempotency is enforced by the database: events go in with one INSERT … ON CONFLICT (advertiser_id,
+idempotency_key) DO NOTHING, so a concurrent repeat of a key never aborts the transaction; a row that
+did not go in lost to another event with that key, which is re-read and compared by body hash."""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from uuid6 import uuid7
+
+from portal.events.attribution import attributable_clicks, attribute
+from portal.events.models import Event
+from portal.events.players import Identity, identity_key, merge_user_properties, players_for
+from portal.events.schemas import (
+    MAX_PROPERTIES_BYTES,
+    PLAYER_TYPES,
+    EventIn,
+    InvalidItem,
+    validate_event,
+    validate_identifiers,
+    validate_user_properties,
+)
+from portal.extensions import db
+from portal.types import utcnow
+
+MAX_BATCH_EVENTS = 100
+MAX_USERS = 1000
+MAX_USER_BATCH_EVENTS = 10_000
+_CHUNK = 1000
+
+ACCEPTED, DUPLICATE, ERROR = "accepted", "duplicate", "error"
+
+
+class BadPayload(ValueError):
+    """The body as a whole cannot be read (not JSON, or not one of the three shapes): a 400."""
+
+
+@dataclass
+class ItemResult:
+    index: int
+    status: str = ACCEPTED
+    event_id: uuid.UUID | None = None
+    idempotency_key: str | None = None
+    error: str | None = None
+    conflict: bool = False  # the key was used for a different event (409 for a single event)
+    user_index: int | None = None
+
+
+@dataclass
+class IngestResult:
+    single: bool
+    items: list[ItemResult]
+
+    def count(self, status: str) -> int:
+        return sum(1 for item in self.items if item.status == status)
+
+    @property
+    def summary(self) -> dict[str, int]:
+        return {
+            "total": len(self.items),
+            "accepted": self.count(ACCEPTED),
+            "duplicates": self.count(DUPLICATE),
+            "errors": self.count(ERROR),
+        }
+
+
+@dataclass
+class _Pending:
+    result: ItemResult
+    event: EventIn
+    body_hash: str
+    identity: Identity | None
+    properties: dict = field(default_factory=dict)  # the event's, JSON-ready
+    user_properties: dict = field(default_factory=dict)
+    first: _Pending | None = None  # an earlier item of this body with the same idempotency key
+
+
+def _reject_constant(name: str):
+    raise BadPayload(f"body: {name} is not a number JSON allows")
+
+
+def parse_payload(body: bytes) -> Any:
+    """The JSON body with every number with a fraction read as an exact Decimal (never a float)."""
+    if not body.strip():
+        raise BadPayload("body: expected a JSON object")
+    try:
+        return json.loads(body, parse_float=Decimal, parse_constant=_reject_constant)
+    except BadPayload:
+        raise
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, bad UTF-8, ints over 4300 digits, deep nesting
+        raise BadPayload(f"body: not valid JSON ({str(exc)[:120]})") from None
+
+
+def ingest(advertiser_id: int, payload: Any) -> IngestResult:
+    """Validate, attribute and store the events of one request body for one advertiser.
+
+    May flush the Redis click buffer (in its own app context) to find a click it does not know yet."""
+    single, pending, items = _unpack(payload)
+    live = _settle_known_keys(advertiser_id, pending)
+    clicks = attributable_clicks(advertiser_id, {p.event.click_id for p in live if p.event.click_id})
+    needed = [p for p in live if p.identity] + [p for p in pending if p.user_properties]  # not repeats or conflicts
+    players = players_for(advertiser_id, {p.identity.key: p.identity for p in needed})
+    for p in pending:  # a user's profile merges even when its events are repeats or invalid
+        if p.user_properties:
+            merge_user_properties(players[p.identity.key], p.user_properties)
+    rows = []
+    for p in live:
+        player = players.get(p.identity.key) if p.identity else None
+        source = attribute(player, clicks.get(p.event.click_id))
+        rows.append(_event_row(advertiser_id, p, player.id if player else None, source))
+    _insert_events(advertiser_id, live, rows)
+    for p in pending:
+        if p.first is not None:
+            _follow_first(p)
+    db.session.flush()
+    return IngestResult(single, items)
+
+
+# Shapes ---------------------------------------------------------------------------------------------
+
+
+def _unpack(payload: Any) -> tuple[bool, list[_Pending], list[ItemResult]]:
+    if not isinstance(payload, dict):
+        raise BadPayload('body: must be a JSON object: one event, {"events": [...]} or {"users": [...]}')
+    if "events" in payload and "users" in payload:
+        raise BadPayload('body: send either "events" or "users", not both')
+    pending: list[_Pending] = []
+    items: list[ItemResult] = []
+    if "users" in payload:
+        _unpack_users(payload["users"], pending, items)
+        return False, pending, items
+    if "events" in payload:
+        events = payload["events"]
+        if not isinstance(events, list) or not 1 <= len(events) <= MAX_BATCH_EVENTS:
+            raise BadPayload(f"events: must be a list of 1 to {MAX_BATCH_EVENTS} events")
+        for n, raw in enumerate(events):
+            _add_item(ItemResult(n), raw, f"events[{n}]", None, {}, pending, items)
+        return False, pending, items
+    _add_item(ItemResult(0), payload, "", None, {}, pending, items)
+    return True, pending, items
+
+
+def _unpack_users(users: Any, pending: list[_Pending], items: list[ItemResult]) -> None:
+    if not isinstance(users, list) or not 1 <= len(users) <= MAX_USERS:
+        raise BadPayload(f"users: must be a list of 1 to {MAX_USERS} users")
+    total = sum(len(u["events"]) for u in users if isinstance(u, dict) and isinstance(u.get("events"), list))
+    if total > MAX_USER_BATCH_EVENTS:
+        raise BadPayload(f"users: at most {MAX_USER_BATCH_EVENTS} events in one request")
+    for u, user in enumerate(users):
+        prefix = f"users[{u}]"
+        events = user.get("events") if isinstance(user, dict) else None
+        try:
+            if not isinstance(user, dict):
+                raise InvalidItem(f"{prefix}: must be a JSON object")
+            if not isinstance(events, list) or not events:
+                raise InvalidItem(f"{prefix}.events: must be a list of at least one event")
+            ids = validate_identifiers(user.get("identifiers"), f"{prefix}.identifiers")
+            properties = _json_safe(validate_user_properties(user.get("user_properties"), f"{prefix}.user_properties"))
+            _check_size(properties, f"{prefix}.user_properties")
+        except InvalidItem as exc:
+            for _ in events if isinstance(events, list) and events else [None]:
+                items.append(ItemResult(len(items), ERROR, error=str(exc), user_index=u))
+            continue
+        identity = Identity(
+            identity_key(ids.user_id, ids.email, ids.phone_number, ids.anon_id), ids.email, ids.phone_number, ids.anon_id
+        )
+        for n, raw in enumerate(events):
+            result = ItemResult(len(items), user_index=u)
+            _add_item(result, raw, f"{prefix}.events[{n}]", identity, properties, pending, items)
+            properties = {}  # merged once per user
+
+
+def _seed_004_event(raw: Any, identity: Identity, prefix: str) -> Any:
+    """A user-batch event names its player through the user's identifiers, and may name its type
+    `event_name` (seed 004): a player event type, or else a custom event of that name."""
+    if not isinstance(raw, dict):
+        return raw
+    raw = dict(raw)
+    if "type" not in raw and isinstance(raw.get("event_name"), str):
+        name = raw.pop("event_name")
+        raw["type"] = name if name in PLAYER_TYPES else "custom"
+        if raw["type"] == "custom":
+            raw.setdefault("name", name)
+    if raw.get("player_id") is None:
+        raw["player_id"] = identity.key
+    elif raw["player_id"] != identity.key:
+        raise InvalidItem(f"{prefix}.player_id: differs from the user's identifiers")
+    return raw
+
+
+def _add_item(
+    result: ItemResult,
+    raw: Any,
+    prefix: str,
+    identity: Identity | None,
+    user_properties: dict,
+    pending: list[_Pending],
+    items: list[ItemResult],
+) -> None:
+    """Validate one event; a valid one joins `pending`, an invalid one is answered with its error."""
+    items.append(result)
+    try:
+        if identity is not None:
+            raw = _seed_004_event(raw, identity, prefix)
+        event = validate_event(raw, prefix)
+        properties = _properties(event)
+        _check_size(properties, f"{prefix}.properties" if prefix else "properties")
+    except InvalidItem as exc:
+        result.status, result.error = ERROR, str(exc)
+        if user_properties:  # the user itself is valid: its profile still merges
+            pending.append(_Pending(result, None, "", identity, {}, user_properties))
+        return
+    result.idempotency_key = event.idempotency_key
+    if identity is None and event.player_key():
+        identity = Identity(event.player_key())
+    pending.append(_Pending(result, event, _body_hash(event), identity, properties, user_properties))
+
+
+def _check_size(value: dict, where: str) -> None:
+    if len(json.dumps(_json_safe(value))) > MAX_PROPERTIES_BYTES:
+        raise InvalidItem(f"{where}: larger than {MAX_PROPERTIES_BYTES // 1024} KB")
+
+
+# Idempotency ----------------------------------------------------------------------------------------
+
+
+def _body_hash(event: EventIn) -> str:
+    """SHA-256 of the event's canonical JSON: a true repeat hashes the same, another body does not."""
+    canonical = json.dumps(event.model_dump(mode="json", exclude_unset=True), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _conflict_message(key: str) -> str:
+    return f"idempotency_key {key!r} was used for a different event"
+
+
+def _settle(result: ItemResult, body_hash: str, winner_id: uuid.UUID, winner_hash: str) -> None:
+    if winner_hash == body_hash:
+        result.status, result.event_id = DUPLICATE, winner_id
+    else:
+        result.status, result.conflict = ERROR, True
+        result.error = _conflict_message(result.idempotency_key)
+
+
+def _stored_keys(advertiser_id: int, keys: list[str]) -> dict[str, tuple[uuid.UUID, str]]:
+    stored = {}
+    for start in range(0, len(keys), _CHUNK):
+        rows = db.session.execute(
+            select(Event.idempotency_key, Event.id, Event.body_hash).where(
+                Event.advertiser_id == advertiser_id, Event.idempotency_key.in_(keys[start : start + _CHUNK])
+            )
+        )
+        stored.update({key: (event_id, body_hash) for key, event_id, body_hash in rows})
+    return stored
+
+
+def _settle_known_keys(advertiser_id: int, pending: list[_Pending]) -> list[_Pending]:
+    """Answer repeats of keys already stored or already seen in this body; return the items to insert."""
+    with_event = [p for p in pending if p.event is not None]
+    stored = _stored_keys(advertiser_id, sorted({p.event.idempotency_key for p in with_event if p.event.idempotency_key}))
+    live, firsts = [], {}
+    for p in with_event:
+        key = p.event.idempotency_key
+        if key in stored:
+            _settle(p.result, p.body_hash, *stored[key])
+        elif key and key in firsts:
+            p.first = firsts[key]
+        else:
+            if key:
+                firsts[key] = p
+            p.result.event_id = uuid7()
+            live.append(p)
+    return live
+
+
+def _follow_first(p: _Pending) -> None:
+    """An item repeating a key seen earlier in the same body answers as that first item did."""
+    first = p.first.result
+    if first.status == ERROR:  # the first lost to an earlier, different event: so does this one
+        p.result.status, p.result.conflict, p.result.error = ERROR, first.conflict, first.error
+    elif p.body_hash == p.first.body_hash:
+        p.result.status, p.result.event_id = DUPLICATE, first.event_id
+    else:
+        p.result.status, p.result.conflict = ERROR, True
+        p.result.error = _conflict_message(p.result.idempotency_key)
+
+
+def _insert():
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Event.__table__)
+
+
+def _insert_events(advertiser_id: int, live: list[_Pending], rows: list[dict]) -> None:
+    if not rows:
+        return
+    stmt = _insert().on_conflict_do_nothing(index_elements=["advertiser_id", "idempotency_key"])
+    # Keys in sorted order: two concurrent batches sharing keys wait on each other, never deadlock.
+    rows = sorted(rows, key=lambda row: (row["idempotency_key"] is None, row["idempotency_key"] or ""))
+    inserted = set(db.session.scalars(stmt.returning(Event.__table__.c.id), rows))
+    lost = [p for p in live if p.result.event_id not in inserted]
+    if not lost:
+        return
+    # A concurrent request stored these keys between our look-up and our insert: it won.
+    winners = _stored_keys(advertiser_id, sorted({p.event.idempotency_key for p in lost}))
+    for p in lost:
+        _settle(p.result, p.body_hash, *winners[p.event.idempotency_key])
+
+
+# Rows -----------------------------------------------------------------------------------------------
+
+
+def _properties(event: EventIn) -> dict:
+    return _json_safe(event.model_dump(exclude_unset=True, exclude=set(EventIn.COLUMNS)))
+
+
+def _event_row(advertiser_id: int, p: _Pending, player_id: int | None, source) -> dict:
+    event = p.event
+    return {
+        "id": p.result.event_id,
+        "advertiser_id": advertiser_id,
+        "idempotency_key": event.idempotency_key,
+        "body_hash": p.body_hash,
+        "type": event.type,
+        "player_id": player_id,
+        "click_id": event.click_id,
+        "publisher_id": source.publisher_id if source else None,
+        "offer_id": source.offer_id if source else None,
+        "link_id": source.link_id if source else None,
+        "amount": event.amount,
+        "currency": event.currency,
+        "occurred_at": event.timestamp or utcnow(),
+        "received_at": utcnow(),
+        "properties": p.properties,
+    }
+
+
+def _json_safe(value: Any) -> Any:
+    """Properties as the JSON column can hold them: numbers that are not money may become floats here."""
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, Decimal):
+        if value == value.to_integral_value() and value.adjusted() < 18:
+            return int(value)
+        as_float = float(value)
+        return as_float if math.isfinite(as_float) and (as_float != 0 or value.is_zero()) else str(value)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value

@@ -1,0 +1,175 @@
+"""Flask-WTF forms of the network admin pages. They only carry what was typed: the rules live in the
+service modules, whose errors the views put back on these fields."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, SearchField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Optional
+
+from portal.network.listing import STATUSES
+from portal.network.models import PayoutType, RevenueType, Visibility
+from portal.network.rules import Invalid
+from portal.network.service import BULK_ACTIONS
+
+
+def optional_int(value) -> int | None:
+    """'' and None mean "none picked"; anything that is not a whole number is no choice at all (-1)."""
+    if value is None or value == "":
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
+
+
+def _enum_choices(enum_cls) -> list[SelectChoice]:
+    return [SelectChoice(member.value, member.value) for member in enum_cls]
+
+
+class ServiceForm(FlaskForm):
+    """A form whose values go to a service verb as a dict, and which shows that verb's errors inline."""
+
+    def values(self) -> dict:
+        return {name: field.data for name, field in self._fields.items() if name != "csrf_token"}
+
+    def apply(self, error: Invalid) -> None:
+        for name, message in error.errors.items():
+            field = self._fields.get(name) if name else None
+            if field is not None:
+                field.errors = list(field.errors) + [message]
+            else:
+                self.form_errors.append(message)
+
+
+class ActionForm(FlaskForm):
+    """No fields: the CSRF token is the whole form (archive, restore, approve …)."""
+
+
+class BulkForm(FlaskForm):
+    action = SelectField("With the selected", choices=[SelectChoice("", "Choose an action…")] + [
+        SelectChoice(value, label) for value, label in BULK_ACTIONS.items()
+    ], validate_choice=False)
+
+
+class PayoutTermsMixin:
+    payout_type = SelectField("Payout type", choices=_enum_choices(PayoutType), default="CPA", validate_choice=False)
+    payout = StringField("Payout amount", description="CPA, CPAxCPS, CPC, CPM: up to 4 decimal places.")
+    payout_percent = StringField("Payout percent", description="CPS, CPAxCPS, PRV: 0–100.")
+    revenue_type = SelectField("Revenue type", choices=_enum_choices(RevenueType), default="RPA", validate_choice=False)
+    revenue = StringField("Revenue amount")
+    revenue_percent = StringField("Revenue percent")
+
+
+class AdvertiserForm(ServiceForm):
+    name = StringField("Name")
+    active = BooleanField("Active", default=True)
+    company_name = StringField("Company name")
+    first_name = StringField("Contact first name")
+    last_name = StringField("Contact last name")
+    email = StringField("Email")
+    phone = StringField("Phone")
+    messenger = StringField("Messenger")
+    address = StringField("Address")
+    country = StringField("Country", description="Two-letter ISO code, e.g. US.")
+    website = StringField("Website")
+    default_currency = StringField("Default currency", default="EUR")
+    manager_id = SelectField("Account manager", coerce=optional_int, validate_choice=False)
+    description = TextAreaField("Description")
+
+    def fill_choices(self, managers) -> None:
+        self.manager_id.choices = [SelectChoice("", "None")] + [SelectChoice(user.id, user.email) for user in managers]
+
+
+class OfferForm(PayoutTermsMixin, ServiceForm):
+    advertiser_id = SelectField("Advertiser", coerce=optional_int, validate_choice=False)
+    name = StringField("Name")
+    description = TextAreaField("Description")
+    active = BooleanField("Active", default=True)
+    visibility = SelectField("Visibility", choices=_enum_choices(Visibility), default="Public", validate_choice=False)
+    currency = StringField("Currency", default="EUR", description="Three capital letters, e.g. EUR.")
+    destination_url = StringField("Default destination URL")
+    fallback_url = StringField("Fallback URL", description="Where unknown, archived or blocked traffic goes.")
+    conversion_name = StringField("Conversion name", default="Conversion")
+    manually_approve_conversions = BooleanField("Approve conversions manually")
+    allow_duplicate_conversions = BooleanField("Allow duplicate conversions")
+    block_on_reject = BooleanField("Block on reject")
+    terms_and_conditions_enabled = BooleanField("Publishers must accept the terms")
+    terms_and_conditions = TextAreaField("Terms and conditions")
+    restriction_note = TextAreaField("Restriction note")
+    primary_domain = StringField("Primary tracking domain")
+    deep_link_enabled = BooleanField("Deep links")
+    enable_js_tracking = BooleanField("JavaScript tracking")
+    offer_preview_enabled = BooleanField("Offer preview")
+    view_through_attribution_enabled = BooleanField("View-through attribution")
+    targeting_simple_enabled = BooleanField("Simple targeting")
+    targeting_group_id = StringField("Targeting group id")
+    impression_forwarding_enabled = BooleanField("Forward impressions")
+    impression_forwarding_url = StringField("Impression forwarding URL")
+    parallel_tracking_enabled = BooleanField("Parallel tracking")
+    parallel_tracking_url = StringField("Parallel tracking URL")
+
+    def fill_choices(self, advertisers) -> None:
+        self.advertiser_id.choices = [SelectChoice("", "Pick an advertiser…")] + [
+            SelectChoice(a.id, a.name + (" (archived)" if a.archived_at else "")) for a in advertisers
+        ]
+
+
+class OfferEventForm(PayoutTermsMixin, ServiceForm):
+    code = StringField("Code", description="What the advertiser's events call it, e.g. ftd.")
+    name = StringField("Name")
+    description = StringField("Description")
+    active = BooleanField("Active", default=True)
+    allow_multiple_events = BooleanField("Allow multiple events per player")
+    manually_approve_events = BooleanField("Approve manually")
+
+
+class LandingPageForm(ServiceForm):
+    name = StringField("Name")
+    url = StringField("Redirect URL")
+    preview_url = StringField("Preview URL")
+    hidden = BooleanField("Hide from publishers")
+
+
+class GrantAccessForm(ServiceForm):
+    publisher_id = SelectField("Publisher", coerce=optional_int, validate_choice=False)
+
+    def fill_choices(self, publishers) -> None:
+        self.publisher_id.choices = [SelectChoice("", "Pick a publisher…")] + [SelectChoice(p.id, p.name) for p in publishers]
+
+
+class _FilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = SearchField("Search", validators=[Optional()])
+    status = SelectField("Status", choices=[SelectChoice(k, v) for k, v in STATUSES.items()], default="current",
+                         validate_choice=False)
+    sort = HiddenField()
+
+    def status_value(self) -> str:
+        return self.status.data if self.status.data in STATUSES else "current"
+
+    def query_args(self) -> dict:
+        """The state to keep in pager, sort and bulk links (defaults left out)."""
+        args = {name: field.data for name, field in self._fields.items() if field.data not in (None, "")}
+        if args.get("status") == "current":
+            del args["status"]
+        return {name: value for name, value in args.items() if name != "page"}
+
+
+class AdvertiserFilterForm(_FilterForm):
+    q = SearchField("Name, company, email or id", validators=[Optional()])
+
+
+class OfferFilterForm(_FilterForm):
+    q = SearchField("Name or id", validators=[Optional()])
+    advertiser = SelectField("Advertiser", coerce=optional_int, validate_choice=False)
+    visibility = SelectField("Visibility", choices=[SelectChoice("", "Any visibility")] + _enum_choices(Visibility),
+                             validate_choice=False)
+
+    def fill_choices(self, advertisers) -> None:
+        self.advertiser.choices = [SelectChoice("", "All advertisers")] + [SelectChoice(a.id, a.name) for a in advertisers]
+
+    def visibility_value(self) -> Visibility | None:
+        return next((v for v in Visibility if v.value == self.visibility.data), None)

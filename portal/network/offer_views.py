@@ -1,0 +1,174 @@
+"""Admin → Offers: list with bulk actions, create, edit (settings and default payout plan), archive / restore,
+and the offer page that holds its events, landing pages and publisher access."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+
+from portal.extensions import db
+from portal.network.access_requests import grantable_publishers, offer_access_rows
+from portal.network.forms import (
+    ActionForm,
+    BulkForm,
+    GrantAccessForm,
+    LandingPageForm,
+    OfferEventForm,
+    OfferFilterForm,
+    OfferForm,
+)
+from portal.network.listing import parse_sort
+from portal.network.models import Offer
+from portal.network.rules import Invalid
+from portal.network.service import (
+    OFFER_SORTS,
+    advertiser_choices,
+    archive_offer,
+    bulk_update_offers,
+    create_offer,
+    load_offer,
+    restore_offer,
+    search_offers,
+    update_offer,
+)
+from portal.network.views import (
+    EXPIRED,
+    _lifecycle,
+    actor_id,
+    admins_only,
+    bp,
+    bulk_result,
+    get_or_404,
+    list_state,
+    partial_wanted,
+    respond,
+)
+
+
+def _offers_table(source, status: int = 200, message: str = "", error: str = ""):
+    form = OfferFilterForm(formdata=source)
+    form.fill_choices(advertiser_choices())
+    form.validate()
+    sort = parse_sort(form.sort.data, OFFER_SORTS, "name")
+    state, page_number = list_state(form, sort, "name", source)
+    page = search_offers(form.q.data or "", form.advertiser.data, form.visibility_value(), form.status_value(), sort, page_number)
+    context = dict(form=form, page=page, sort=sort, state=state, page_number=page_number, bulk_form=BulkForm(formdata=None),
+                   message=message, error=error)
+    template = "network/_offers_table.html" if partial_wanted() else "network/offers.html"
+    return respond(render_template(template, **context), status)
+
+
+@bp.get("/offers")
+@admins_only
+def offers():
+    return _offers_table(request.args)
+
+
+@bp.post("/offers/bulk")
+@admins_only
+def offers_bulk():
+    form = BulkForm()
+    if not form.validate():
+        error, changed = EXPIRED, 0
+    else:
+        try:
+            changed, error = bulk_update_offers(actor_id(), request.form.getlist("ids"), form.action.data), ""
+        except Invalid as refused:
+            db.session.rollback()
+            changed, error = 0, " ".join(refused.errors.values())
+        else:
+            db.session.commit()
+    message = "" if error else bulk_result(changed, "offer")
+    if partial_wanted():
+        return _offers_table(request.form, 400 if error else 200, message, error)
+    flash(error or message, "error" if error else "success")
+    filters = OfferFilterForm(formdata=request.form)
+    state, page = list_state(filters, parse_sort(request.form.get("sort"), OFFER_SORTS, "name"), "name", request.form)
+    return redirect(url_for("network_admin.offers", page=page if page > 1 else None, **state))
+
+
+def _offer_form_page(form: OfferForm, offer: Offer | None, status: int = 200):
+    form.fill_choices(advertiser_choices(offer.advertiser_id if offer else None))
+    return respond(render_template("network/offer_form.html", form=form, offer=offer), status)
+
+
+@bp.route("/offers/new", methods=["GET", "POST"])
+@admins_only
+def offer_new():
+    form = OfferForm()
+    if request.method == "GET" and request.args.get("advertiser", "").isdigit():
+        form.advertiser_id.data = int(request.args["advertiser"])
+    if request.method == "POST" and form.validate():
+        try:
+            offer = create_offer(actor_id(), form.values())
+        except Invalid as error:
+            db.session.rollback()
+            form.apply(error)
+        else:
+            db.session.commit()
+            flash(f"Offer “{offer.name}” is added: give it events and landing pages below.", "success")
+            return redirect(url_for("network_admin.offer", offer_id=offer.id))
+    return _offer_form_page(form, None, 400 if request.method == "POST" else 200)
+
+
+@bp.route("/offers/<int:offer_id>/edit", methods=["GET", "POST"])
+@admins_only
+def offer_edit(offer_id: int):
+    offer = get_or_404(Offer, offer_id)
+    form = OfferForm(obj=offer) if request.method == "GET" else OfferForm()
+    if request.method == "GET":
+        form.visibility.data = offer.visibility.value
+        form.payout_type.data, form.revenue_type.data = offer.payout_type.value, offer.revenue_type.value
+    if request.method == "POST" and form.validate():
+        try:
+            changes = update_offer(actor_id(), offer, form.values())
+        except Invalid as error:
+            db.session.rollback()
+            form.apply(error)
+        else:
+            db.session.commit()
+            flash(f"Offer “{offer.name}” is saved." if changes else "Nothing changed.", "success")
+            return redirect(url_for("network_admin.offer", offer_id=offer.id))
+    return _offer_form_page(form, offer, 400 if request.method == "POST" else 200)
+
+
+def offer_page_context(offer: Offer, **state) -> dict:
+    """Everything the offer page shows; `state` overrides one section's forms (errors, the row being edited)."""
+    grant_form = GrantAccessForm(formdata=None)
+    grant_form.fill_choices(grantable_publishers(offer.id))
+    context = dict(
+        offer=offer,
+        action_form=ActionForm(),
+        event_form=OfferEventForm(formdata=None),
+        editing_event=None,
+        event_edit_form=None,
+        page_form=LandingPageForm(formdata=None),
+        editing_page=None,
+        page_edit_form=None,
+        grant_form=grant_form,
+        access_rows=offer_access_rows(offer.id),
+        section_error="",
+        section=None,
+    )
+    context.update(state)
+    return context
+
+
+@bp.get("/offers/<int:offer_id>")
+@admins_only
+def offer(offer_id: int):
+    offer = load_offer(offer_id) or get_or_404(Offer, offer_id)
+    return respond(render_template("network/offer.html", **offer_page_context(offer)))
+
+
+@bp.post("/offers/<int:offer_id>/archive")
+@admins_only
+def offer_archive(offer_id: int):
+    offer = get_or_404(Offer, offer_id)
+    return _lifecycle(offer, archive_offer, f"Offer “{offer.name}” is archived: publishers can no longer promote it.",
+                      "network_admin.offer", offer_id=offer.id)
+
+
+@bp.post("/offers/<int:offer_id>/restore")
+@admins_only
+def offer_restore(offer_id: int):
+    offer = get_or_404(Offer, offer_id)
+    return _lifecycle(offer, restore_offer, f"Offer “{offer.name}” is restored.", "network_admin.offer", offer_id=offer.id)

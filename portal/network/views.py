@@ -1,0 +1,180 @@
+"""Admin → Advertisers (list, create, edit, archive / restore, bulk actions) and the helpers the
+network admin pages share. Admins only (403 for other roles); HTMX requests get the partial of the same route."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.accounts.auth import role_required
+from portal.accounts.models import Role
+from portal.extensions import db
+from portal.network.forms import ActionForm, AdvertiserFilterForm, AdvertiserForm, BulkForm
+from portal.network.listing import parse_sort
+from portal.network.models import Advertiser
+from portal.network.rules import Invalid
+from portal.network.service import (
+    ADVERTISER_SORTS,
+    account_managers,
+    archive_advertiser,
+    bulk_update_advertisers,
+    create_advertiser,
+    restore_advertiser,
+    search_advertisers,
+    update_advertiser,
+)
+
+bp = Blueprint("network_admin", __name__, url_prefix="/admin")
+admins_only = role_required(Role.ADMIN)
+EXPIRED = "The form expired; reload the page and try again."
+
+
+def actor_id() -> int:
+    return current_user.id
+
+
+def partial_wanted() -> bool:
+    # A history restore needs the whole page even though htmx asks for it.
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def respond(body: str, status: int = 200, **headers):
+    response = make_response(body, status)
+    response.headers.update(headers)
+    response.vary.add("HX-Request")
+    return response
+
+
+def get_or_404(model, object_id: int):
+    obj = db.session.get(model, object_id)
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def list_state(form, sort, default_sort: str, source) -> tuple[dict, int]:
+    """The list's filters, sort and page as query arguments (defaults left out)."""
+    state = form.query_args()
+    state.pop("sort", None)
+    if sort.param != default_sort:
+        state["sort"] = sort.param
+    page = source.get("page", 1, type=int)
+    return state, page
+
+
+def bulk_result(changed: int, noun: str) -> str:
+    return f"{changed} {noun}{'' if changed == 1 else 's'} changed."
+
+
+# ---------------------------------------------------------------- advertisers
+
+
+def _advertisers_table(source, status: int = 200, message: str = "", error: str = ""):
+    form = AdvertiserFilterForm(formdata=source)
+    form.validate()
+    sort = parse_sort(form.sort.data, ADVERTISER_SORTS, "name")
+    state, page_number = list_state(form, sort, "name", source)
+    page = search_advertisers(form.q.data or "", form.status_value(), sort, page_number)
+    context = dict(form=form, page=page, sort=sort, state=state, page_number=page_number, bulk_form=BulkForm(formdata=None),
+                   message=message, error=error)
+    template = "network/_advertisers_table.html" if partial_wanted() else "network/advertisers.html"
+    return respond(render_template(template, **context), status)
+
+
+@bp.get("/advertisers")
+@admins_only
+def advertisers():
+    return _advertisers_table(request.args)
+
+
+@bp.post("/advertisers/bulk")
+@admins_only
+def advertisers_bulk():
+    form = BulkForm()
+    if not form.validate():
+        error, changed = EXPIRED, 0
+    else:
+        try:
+            changed, error = bulk_update_advertisers(actor_id(), request.form.getlist("ids"), form.action.data), ""
+        except Invalid as refused:
+            db.session.rollback()
+            changed, error = 0, " ".join(refused.errors.values())
+        else:
+            db.session.commit()
+    message = "" if error else bulk_result(changed, "advertiser")
+    if partial_wanted():
+        return _advertisers_table(request.form, 400 if error else 200, message, error)
+    flash(error or message, "error" if error else "success")
+    state, page = list_state(AdvertiserFilterForm(formdata=request.form), parse_sort(request.form.get("sort"), ADVERTISER_SORTS, "name"), "name", request.form)
+    return redirect(url_for("network_admin.advertisers", page=page if page > 1 else None, **state))
+
+
+def _advertiser_page(form: AdvertiserForm, advertiser: Advertiser | None, status: int = 200):
+    form.fill_choices(account_managers())
+    return respond(render_template("network/advertiser_form.html", form=form, advertiser=advertiser, action_form=ActionForm()), status)
+
+
+@bp.route("/advertisers/new", methods=["GET", "POST"])
+@admins_only
+def advertiser_new():
+    form = AdvertiserForm()
+    if request.method == "POST" and form.validate():
+        try:
+            advertiser = create_advertiser(actor_id(), form.values())
+        except Invalid as error:
+            db.session.rollback()
+            form.apply(error)
+        else:
+            db.session.commit()
+            flash(f"Advertiser “{advertiser.name}” is added.", "success")
+            return redirect(url_for("network_admin.advertiser_edit", advertiser_id=advertiser.id))
+    return _advertiser_page(form, None, 400 if request.method == "POST" else 200)
+
+
+@bp.route("/advertisers/<int:advertiser_id>/edit", methods=["GET", "POST"])
+@admins_only
+def advertiser_edit(advertiser_id: int):
+    advertiser = get_or_404(Advertiser, advertiser_id)
+    form = AdvertiserForm(obj=advertiser) if request.method == "GET" else AdvertiserForm()
+    if request.method == "POST" and form.validate():
+        try:
+            changes = update_advertiser(actor_id(), advertiser, form.values())
+        except Invalid as error:
+            db.session.rollback()
+            form.apply(error)
+        else:
+            db.session.commit()
+            flash(f"Advertiser “{advertiser.name}” is saved." if changes else "Nothing changed.", "success")
+            return redirect(url_for("network_admin.advertiser_edit", advertiser_id=advertiser.id))
+    return _advertiser_page(form, advertiser, 400 if request.method == "POST" else 200)
+
+
+def _lifecycle(obj, verb, done: str, endpoint: str, **ids):
+    """Archive or restore from a detail page: flash the outcome and go back to it."""
+    if not ActionForm().validate_on_submit():
+        flash(EXPIRED, "error")
+    else:
+        try:
+            verb(actor_id(), obj)
+        except Invalid as refused:
+            db.session.rollback()
+            flash(" ".join(refused.errors.values()), "error")
+        else:
+            db.session.commit()
+            flash(done, "success")
+    return redirect(url_for(endpoint, **ids))
+
+
+@bp.post("/advertisers/<int:advertiser_id>/archive")
+@admins_only
+def advertiser_archive(advertiser_id: int):
+    advertiser = get_or_404(Advertiser, advertiser_id)
+    return _lifecycle(advertiser, archive_advertiser, f"Advertiser “{advertiser.name}” and its offers are archived.",
+                      "network_admin.advertiser_edit", advertiser_id=advertiser.id)
+
+
+@bp.post("/advertisers/<int:advertiser_id>/restore")
+@admins_only
+def advertiser_restore(advertiser_id: int):
+    advertiser = get_or_404(Advertiser, advertiser_id)
+    return _lifecycle(advertiser, restore_advertiser, f"Advertiser “{advertiser.name}” is restored; restore its offers one by one.",
+                      "network_admin.advertiser_edit", advertiser_id=advertiser.id)

@@ -1,0 +1,68 @@
+"""Hypothesis-generated junk: whatever the body, the endpoint answers with a 4xx or 2xx, never a 500."""
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from portal.events.schemas import EVENT_TYPES
+from tests.events.conftest import EVENTS_URL
+
+FIELDS = [
+    "type", "player_id", "idempotency_key", "click_id", "amount", "currency", "timestamp", "period_start",
+    "period_end", "name", "site_id", "session_id", "duration", "event_name", "vitals", "screen", "utm",
+    "properties", "error_message", "user_id", "revenue", "events", "users", "identifiers", "user_properties",
+]
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=40),
+    st.sampled_from(list(EVENT_TYPES) + ["EUR", "eur", "2025-01-15T10:30:00Z", "2025-01-15T10:30:00", "2025-01-31",
+                                         "0190f3c2-7b1e-7c3a-9d4e-5f6a7b8c9d0e", "-0.00001", "1e400", "\u0000", "10.50"]),
+)
+JSON = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(st.one_of(st.sampled_from(FIELDS), st.text(max_size=8)), inner, max_size=6),
+    ),
+    max_leaves=25,
+)
+EVENT = st.fixed_dictionaries(
+    {"type": st.sampled_from(list(EVENT_TYPES))},
+    optional={field: SCALARS for field in FIELDS if field not in ("type", "events", "users")},
+)
+BODIES = st.one_of(
+    JSON,
+    EVENT,
+    st.builds(lambda events: {"events": events}, st.lists(st.one_of(EVENT, JSON), max_size=5)),
+    st.builds(
+        lambda users: {"users": users},
+        st.lists(st.fixed_dictionaries({"identifiers": JSON, "events": st.lists(st.one_of(EVENT, JSON), max_size=3)},
+                                       optional={"user_properties": JSON}), max_size=3),
+    ),
+)
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+
+@pytest.fixture(autouse=True)
+def no_rate_limit(app, monkeypatch):
+    monkeypatch.setitem(app.config, "EVENTS_RATE_LIMIT", "1000000 per minute")
+
+
+@SETTINGS
+@given(body=BODIES)
+def test_generated_bodies_never_give_a_500(client, api_key, body):
+    response = client.post(EVENTS_URL, data=json.dumps(body), headers={"X-API-Key": api_key}, content_type="application/json")
+    assert response.status_code in (200, 202, 400, 409), response.get_data(as_text=True)
+    assert response.get_json()["trace_id"]
+
+
+@SETTINGS
+@given(raw=st.one_of(st.binary(max_size=200), st.text(max_size=200).map(str.encode)))
+def test_raw_bytes_never_give_a_500(client, api_key, raw):
+    response = client.post(EVENTS_URL, data=raw, headers={"X-API-Key": api_key}, content_type="application/json")
+    assert response.status_code in (200, 202, 400, 409)
+    assert response.get_json()["trace_id"]
