@@ -17,7 +17,14 @@ from portal.creatives.models import Creative
 from portal.events.models import Event, Player
 from portal.extensions import db
 from portal.links.models import MarketingSource, TrackingLink
-from portal.network.models import Advertiser, LandingPage, Offer, OfferEvent, PayoutType, Publisher
+from portal.network.models import (
+    Advertiser,
+    LandingPage,
+    Offer,
+    OfferEvent,
+    PayoutType,
+    Publisher,
+)
 from portal.subids.models import SubId
 from portal.tracking.models import Click
 from portal.types import utcnow

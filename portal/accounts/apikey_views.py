@@ -7,7 +7,12 @@ from flask_login import current_user
 from portal.accounts.auth import owned_or_404, role_required
 from portal.accounts.forms import ApiKeyForm, RevokeApiKeyForm
 from portal.accounts.models import ApiKey, Role
-from portal.accounts.service import api_key_owner, create_api_key, list_api_keys, revoke_api_key
+from portal.accounts.service import (
+    api_key_owner,
+    create_api_key,
+    list_api_keys,
+    revoke_api_key,
+)
 from portal.extensions import db
 
 bp = Blueprint("api_keys", __name__, url_prefix="/settings/api-keys")

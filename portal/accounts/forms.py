@@ -1,6 +1,14 @@
 """Flask-WTF forms of the accounts pages."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SearchField, SelectChoice, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SearchField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from portal.accounts.models import Role

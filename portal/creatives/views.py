@@ -1,13 +1,28 @@
 """Creatives pages: the admin's banner list and upload, the publisher's gallery and embed code, the banner files."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user
 
 from portal.accounts.auth import role_required
 from portal.accounts.models import Role
 from portal.creatives import service
-from portal.creatives.forms import ArchiveCreativeForm, CreativeFilterForm, UploadCreativeForm
+from portal.creatives.forms import (
+    ArchiveCreativeForm,
+    CreativeFilterForm,
+    UploadCreativeForm,
+)
 from portal.creatives.storage import FORMATS, BannerError, banner_path
 from portal.extensions import db
 

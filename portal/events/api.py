@@ -8,7 +8,14 @@ from sqlalchemy import or_, update
 
 from portal.accounts.models import ApiKey
 from portal.accounts.service import find_api_key
-from portal.events.service import ACCEPTED, DUPLICATE, BadPayload, IngestResult, ingest, parse_payload
+from portal.events.service import (
+    ACCEPTED,
+    DUPLICATE,
+    BadPayload,
+    IngestResult,
+    ingest,
+    parse_payload,
+)
 from portal.extensions import csrf, db, limiter
 from portal.ops.errors import error_response
 from portal.types import utcnow

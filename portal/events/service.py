@@ -20,7 +20,12 @@ from uuid6 import uuid7
 
 from portal.events.attribution import attributable_clicks, attribute
 from portal.events.models import Event
-from portal.events.players import Identity, identity_key, merge_user_properties, players_for
+from portal.events.players import (
+    Identity,
+    identity_key,
+    merge_user_properties,
+    players_for,
+)
 from portal.events.schemas import (
     MAX_PROPERTIES_BYTES,
     PLAYER_TYPES,

@@ -2,6 +2,7 @@
 
 
 def blueprints() -> tuple:
-    from portal.links import views
+    from portal.links.source_views import sources_bp
+    from portal.links.views import bp
 
-    return (views.bp, views.sources_bp)
+    return (bp, sources_bp)

@@ -18,7 +18,12 @@ from portal.links.service import (
     offer_creatives,
 )
 from portal.network.access import pickable_landing_pages, promotable_offers
-from portal.tracking.service import MAX_SUB_LENGTH, SUB_FIELDS, ClickRefused, check_relative_path
+from portal.tracking.service import (
+    MAX_SUB_LENGTH,
+    SUB_FIELDS,
+    ClickRefused,
+    check_relative_path,
+)
 
 
 def optional_int(value) -> int | None:

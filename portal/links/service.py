@@ -11,7 +11,11 @@ from sqlalchemy import func, or_, select
 from portal.creatives.models import Creative
 from portal.extensions import db
 from portal.links.models import MarketingSource, TrackingLink
-from portal.network.access import can_promote, pickable_landing_pages, promotable_offers_query
+from portal.network.access import (
+    can_promote,
+    pickable_landing_pages,
+    promotable_offers_query,
+)
 from portal.network.models import Offer
 from portal.tracking.models import Click
 from portal.tracking.service import SUB_FIELDS

@@ -5,52 +5,43 @@ publisher's scope (404 for anyone else's). HTMX requests get the partial of the 
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from portal.accounts.auth import owned_or_404, role_required
 from portal.accounts.models import Role
 from portal.extensions import db
-from portal.links.forms import DeleteForm, LinkFilterForm, LinkForm, MarketingSourceForm, optional_int
-from portal.links.models import MarketingSource, TrackingLink
+from portal.htmx import partial_wanted, respond
+from portal.links.forms import DeleteForm, LinkFilterForm, LinkForm, optional_int
+from portal.links.models import TrackingLink
 from portal.links.service import (
     LinkError,
     archive_link,
-    count_source_links,
     create_link,
-    create_marketing_source,
-    delete_marketing_source,
     link_destination,
-    list_marketing_sources,
     restore_link,
     search_links,
     tracking_url,
     update_link,
-    update_marketing_source,
 )
 from portal.network.access import can_promote
-from portal.tracking.service import SUB_FIELDS
 
 bp = Blueprint("links", __name__, url_prefix="/links")
-sources_bp = Blueprint("marketing_sources", __name__, url_prefix="/marketing-sources")
 publishers_only = role_required(Role.PUBLISHER)
 PLACEHOLDER_ID = "LINK_ID"  # shown in the preview until the link is saved and has its real id
 
 
 def _publisher_id() -> int:
     return current_user.publisher_id
-
-
-def _partial_wanted() -> bool:
-    # A history restore needs the whole page even though htmx asks for it.
-    return bool(request.htmx) and not request.htmx.history_restore_request
-
-
-def _respond(body: str, status: int = 200, **headers):
-    response = make_response(body, status)
-    response.headers.update(headers)
-    response.vary.add("HX-Request")
-    return response
 
 
 def _apply_error(form, error: LinkError) -> None:
@@ -79,17 +70,17 @@ def index():
     form.fill_choices(_publisher_id())
     form.validate()
     page = search_links(_publisher_id(), **form.criteria(), page=request.args.get("page", 1, type=int))
-    template = "links/_links_table.html" if _partial_wanted() else "links/index.html"
-    return _respond(
+    template = "links/_links_table.html" if partial_wanted() else "links/index.html"
+    return respond(
         render_template(template, form=form, page=page, filters=form.query_args(), action_form=DeleteForm(), click_url=click_url)
     )
 
 
 def _builder(form: LinkForm, link: TrackingLink | None, status: int = 200, saved: str = "", **headers):
     """The link builder: the whole page, or only the builder form for HTMX."""
-    template = "links/_builder.html" if _partial_wanted() else "links/builder.html"
+    template = "links/_builder.html" if partial_wanted() else "links/builder.html"
     context = dict(form=form, link=link, saved=saved, preview=_preview_context(form, link))
-    return _respond(render_template(template, **context), status, **headers)
+    return respond(render_template(template, **context), status, **headers)
 
 
 def _preview_context(form: LinkForm, link: TrackingLink | None) -> dict:
@@ -138,7 +129,7 @@ def new():
         else:
             db.session.commit()
             edit_url = url_for("links.edit", link_id=link.id, **_preview_args(form))
-            if _partial_wanted():
+            if partial_wanted():
                 return _builder(form, link, 201, saved="created", **{"HX-Push-Url": url_for("links.edit", link_id=link.id)})
             flash(f"Link “{link.name}” is ready: copy its URL below.", "success")
             return redirect(edit_url)
@@ -164,7 +155,7 @@ def edit(link_id: int):
             _apply_error(form, error)
         else:
             db.session.commit()
-            if _partial_wanted():
+            if partial_wanted():
                 return _builder(form, link, saved="updated")
             flash(f"Link “{link.name}” is saved.", "success")
             return redirect(url_for("links.edit", link_id=link.id, **_preview_args(form)))
@@ -181,7 +172,7 @@ def preview(link_id: int | None):
     form = LinkForm()
     form.fill_choices(_publisher_id(), current_offer_id=link.offer_id if link else None)
     form.validate()
-    return _respond(render_template("links/_preview.html", preview=_preview_context(form, link)))
+    return respond(render_template("links/_preview.html", preview=_preview_context(form, link)))
 
 
 @bp.get("/offer-options")
@@ -194,15 +185,15 @@ def offer_options():
     form = LinkForm(formdata=None)
     form.set_offer_choices(offer_id)
     # Tell the builder to refresh its preview now that the destination may have changed.
-    return _respond(render_template("links/_offer_options.html", form=form), **{"HX-Trigger-After-Settle": "links:options-changed"})
+    return respond(render_template("links/_offer_options.html", form=form), **{"HX-Trigger-After-Settle": "links:options-changed"})
 
 
 def _row_response(link: TrackingLink, message: str, error: str | None = None):
-    if _partial_wanted():
+    if partial_wanted():
         body = render_template(
             "links/_link_row.html", link=link, action_form=DeleteForm(), click_url=click_url, row_error=error
         )
-        return _respond(body, 400 if error else 200)
+        return respond(body, 400 if error else 200)
     flash(error or message, "error" if error else "success")
     return redirect(request.referrer if _same_site(request.referrer) else url_for("links.index"))
 
@@ -235,119 +226,3 @@ def restore(link_id: int):
         return _row_response(link, "", error=str(error))
     db.session.commit()
     return _row_response(link, f"Link “{link.name}” is live again.")
-
-
-# ---------------------------------------------------------------- marketing sources
-
-
-def _sources_page(create_form: MarketingSourceForm, status: int = 200, editing: MarketingSource | None = None, edit_form=None):
-    body = render_template(
-        "links/sources.html",
-        form=create_form,
-        sources=list_marketing_sources(_publisher_id()),
-        editing=editing,
-        edit_form=edit_form,
-        delete_form=DeleteForm(),
-    )
-    return _respond(body, status)
-
-
-def _source_row(source: MarketingSource, status: int = 200, error: str | None = None, **headers):
-    body = render_template(
-        "links/_source_row.html", source=source, links=count_source_links(source), delete_form=DeleteForm(), row_error=error
-    )
-    return _respond(body, status, **headers)
-
-
-def _edit_row(source: MarketingSource, form: MarketingSourceForm, status: int = 200):
-    return _respond(render_template("links/_source_edit_row.html", source=source, edit_form=form), status)
-
-
-@sources_bp.route("", methods=["GET", "POST"])
-@publishers_only
-def index():
-    form = MarketingSourceForm()
-    if request.method == "GET":
-        return _sources_page(form)
-    if form.validate():
-        try:
-            source = create_marketing_source(_publisher_id(), form.name.data, form.kind.data, form.url.data or "")
-        except LinkError as error:
-            _apply_error(form, error)
-        else:
-            db.session.commit()
-            if _partial_wanted():
-                # The new row is appended to the table; a blank create form replaces the old one out of band.
-                body = render_template(
-                    "links/_source_created.html", source=source, links=0, delete_form=DeleteForm(),
-                    form=MarketingSourceForm(formdata=None),
-                )
-                return _respond(body, 201)
-            flash(f"Marketing source “{source.name}” is added.", "success")
-            return redirect(url_for("marketing_sources.index"))
-    db.session.rollback()
-    if _partial_wanted():
-        return _respond(
-            render_template("links/_source_form.html", form=form), 400, **{"HX-Retarget": "#source-create", "HX-Reswap": "outerHTML"}
-        )
-    return _sources_page(form, 400)
-
-
-@sources_bp.get("/<int:source_id>")
-@publishers_only
-def row(source_id: int):
-    """One row (HTMX: "Cancel" of an edit); a browser without JS goes to the list."""
-    source = owned_or_404(MarketingSource, source_id, publisher_id=_publisher_id())
-    if not _partial_wanted():
-        return redirect(url_for("marketing_sources.index"))
-    return _source_row(source)
-
-
-@sources_bp.route("/<int:source_id>/edit", methods=["GET", "POST"])
-@publishers_only
-def edit(source_id: int):
-    source = owned_or_404(MarketingSource, source_id, publisher_id=_publisher_id())
-    # A prefix keeps the row's field ids apart from the create form's on the same page.
-    prefix = f"source-{source.id}"
-    form = MarketingSourceForm(obj=source, prefix=prefix) if request.method == "GET" else MarketingSourceForm(prefix=prefix)
-    status = 200
-    if request.method == "POST":
-        if form.validate():
-            try:
-                update_marketing_source(source, form.name.data, form.kind.data, form.url.data or "")
-            except LinkError as error:
-                _apply_error(form, error)
-            else:
-                db.session.commit()
-                if _partial_wanted():
-                    return _source_row(source)
-                flash(f"Marketing source “{source.name}” is saved.", "success")
-                return redirect(url_for("marketing_sources.index"))
-        db.session.rollback()
-        status = 400
-    if _partial_wanted():
-        return _edit_row(source, form, status)
-    return _sources_page(MarketingSourceForm(formdata=None), status, editing=source, edit_form=form)
-
-
-@sources_bp.post("/<int:source_id>/delete")
-@publishers_only
-def delete(source_id: int):
-    source = owned_or_404(MarketingSource, source_id, publisher_id=_publisher_id())
-    error = None
-    if not DeleteForm().validate_on_submit():
-        error = "The form expired; reload the page and try again."
-    else:
-        try:
-            name = source.name
-            delete_marketing_source(source)
-        except LinkError as refused:
-            db.session.rollback()
-            error = str(refused)
-        else:
-            db.session.commit()
-    if _partial_wanted():
-        # An empty 200 answer removes the row; a refusal redraws it with the reason.
-        return _source_row(source, 400, error) if error else _respond("")
-    flash(error or f"Marketing source “{name}” is deleted.", "error" if error else "success")
-    return redirect(url_for("marketing_sources.index"))

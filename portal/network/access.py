@@ -4,7 +4,13 @@ from __future__ import annotations
 from sqlalchemy import Select, and_, exists, or_, select
 
 from portal.extensions import db
-from portal.network.models import AccessStatus, LandingPage, Offer, OfferAccess, Visibility
+from portal.network.models import (
+    AccessStatus,
+    LandingPage,
+    Offer,
+    OfferAccess,
+    Visibility,
+)
 
 
 def _promotable(publisher_id: int):

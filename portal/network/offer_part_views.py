@@ -7,8 +7,18 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from portal.extensions import db
-from portal.network.access_requests import approve_access, grant_access, grantable_publishers, reject_access
-from portal.network.forms import ActionForm, GrantAccessForm, LandingPageForm, OfferEventForm
+from portal.network.access_requests import (
+    approve_access,
+    grant_access,
+    grantable_publishers,
+    reject_access,
+)
+from portal.network.forms import (
+    ActionForm,
+    GrantAccessForm,
+    LandingPageForm,
+    OfferEventForm,
+)
 from portal.network.landing_pages import (
     add_landing_page,
     archive_landing_page,
@@ -17,11 +27,23 @@ from portal.network.landing_pages import (
     update_landing_page,
 )
 from portal.network.models import LandingPage, Offer, OfferAccess, OfferEvent
-from portal.network.offer_events import add_offer_event, set_offer_event_active, update_offer_event
+from portal.network.offer_events import (
+    add_offer_event,
+    set_offer_event_active,
+    update_offer_event,
+)
 from portal.network.offer_views import offer_page_context
 from portal.network.rules import Invalid
 from portal.network.service import load_offer
-from portal.network.views import EXPIRED, actor_id, admins_only, bp, get_or_404, partial_wanted, respond
+from portal.network.views import (
+    EXPIRED,
+    actor_id,
+    admins_only,
+    bp,
+    get_or_404,
+    partial_wanted,
+    respond,
+)
 
 SECTIONS = {"events": "network/_offer_events.html", "pages": "network/_offer_pages.html", "access": "network/_offer_access.html"}
 

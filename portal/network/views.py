@@ -2,13 +2,19 @@
 network admin pages share. Admins only (403 for other roles); HTMX requests get the partial of the same route."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.accounts.auth import role_required
 from portal.accounts.models import Role
 from portal.extensions import db
-from portal.network.forms import ActionForm, AdvertiserFilterForm, AdvertiserForm, BulkForm
+from portal.htmx import partial_wanted, respond
+from portal.network.forms import (
+    ActionForm,
+    AdvertiserFilterForm,
+    AdvertiserForm,
+    BulkForm,
+)
 from portal.network.listing import parse_sort
 from portal.network.models import Advertiser
 from portal.network.rules import Invalid
@@ -30,18 +36,6 @@ EXPIRED = "The form expired; reload the page and try again."
 
 def actor_id() -> int:
     return current_user.id
-
-
-def partial_wanted() -> bool:
-    # A history restore needs the whole page even though htmx asks for it.
-    return bool(request.htmx) and not request.htmx.history_restore_request
-
-
-def respond(body: str, status: int = 200, **headers):
-    response = make_response(body, status)
-    response.headers.update(headers)
-    response.vary.add("HX-Request")
-    return response
 
 
 def get_or_404(model, object_id: int):

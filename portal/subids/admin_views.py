@@ -3,13 +3,20 @@
 Every change clears the click endpoint's cache so the block applies at once in this process."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from portal.accounts.auth import role_required
 from portal.accounts.models import Role
 from portal.extensions import db
+from portal.htmx import partial_wanted, respond
 from portal.subids import blocked
-from portal.subids.forms import ActionForm, BlockDescriptionForm, BlockFilterForm, BlockForm, apply_errors
+from portal.subids.forms import (
+    ActionForm,
+    BlockDescriptionForm,
+    BlockFilterForm,
+    BlockForm,
+    apply_errors,
+)
 from portal.subids.models import BlockedSubId
 from portal.subids.service import SubIdInvalid
 from portal.tracking.targets import clear_cache
@@ -17,17 +24,6 @@ from portal.tracking.targets import clear_cache
 bp = Blueprint("blocked_subids", __name__, url_prefix="/admin/blocked-sub-ids")
 admins_only = role_required(Role.ADMIN)
 EXPIRED = "The form expired; reload the page and try again."
-
-
-def _partial_wanted() -> bool:
-    return bool(request.htmx) and not request.htmx.history_restore_request
-
-
-def _respond(body: str, status: int = 200, **headers):
-    response = make_response(body, status)
-    response.headers.update(headers)
-    response.vary.add("HX-Request")
-    return response
 
 
 def _commit() -> None:
@@ -68,11 +64,11 @@ def _new_form() -> BlockForm:
 def index():
     if request.method == "GET":
         filters = _filters(request.args)
-        if _partial_wanted():
-            return _respond(render_template("subids/_blocked_table.html", **_table_context(filters)))
+        if partial_wanted():
+            return respond(render_template("subids/_blocked_table.html", **_table_context(filters)))
         form = BlockForm(formdata=None, publisher_id=filters.criteria()["publisher_id"], offer_id=filters.criteria()["offer_id"])
         form.fill_choices(blocked.publisher_choices(), blocked.offer_choices())
-        return _respond(render_template("subids/blocked.html", form=form, **_table_context(filters)))
+        return respond(render_template("subids/blocked.html", form=form, **_table_context(filters)))
     form = _new_form()
     if form.validate():
         try:
@@ -82,7 +78,7 @@ def index():
         else:
             _commit()
             message = f"Sub ID “{block.sub_id}” is blocked: its clicks now go to the offer's fallback."
-            if _partial_wanted():
+            if partial_wanted():
                 # Redraw the table with the current filters, and a blank value field in a fresh form.
                 filters = _filters(request.args)
                 fresh = BlockForm(formdata=None, publisher_id=block.publisher_id, offer_id=block.offer_id)
@@ -90,31 +86,31 @@ def index():
                 body = render_template(
                     "subids/_blocked_created.html", form=fresh, **_table_context(filters, notice=message, notice_category="success")
                 )
-                return _respond(body, 201)
+                return respond(body, 201)
             flash(message, "success")
             return redirect(url_for("blocked_subids.index"), 303)
     db.session.rollback()
-    if _partial_wanted():
-        return _respond(
+    if partial_wanted():
+        return respond(
             render_template("subids/_blocked_form.html", form=form), 400,
             **{"HX-Retarget": "#block-create", "HX-Reswap": "outerHTML"},
         )
     filters = _filters(request.args)
-    return _respond(render_template("subids/blocked.html", form=form, **_table_context(filters)), 400)
+    return respond(render_template("subids/blocked.html", form=form, **_table_context(filters)), 400)
 
 
 def _row(block: BlockedSubId, status: int = 200, error: str | None = None):
     body = render_template(
         "subids/_blocked_row.html", block=block, labels=blocked.block_labels([block]), action_form=ActionForm(), row_error=error
     )
-    return _respond(body, status)
+    return respond(body, status)
 
 
 @bp.get("/<int:block_id>")
 @admins_only
 def row(block_id: int):
     block = _block_or_404(block_id)
-    if not _partial_wanted():
+    if not partial_wanted():
         return redirect(url_for("blocked_subids.index"))
     return _row(block)
 
@@ -134,15 +130,15 @@ def edit(block_id: int):
                 apply_errors(form, invalid.errors)
             else:
                 _commit()
-                if _partial_wanted():
+                if partial_wanted():
                     return _row(block)
                 flash(f"The block of “{block.sub_id}” is saved.", "success")
                 return redirect(url_for("blocked_subids.index"), 303)
         db.session.rollback()
         status = 400
     context = dict(block=block, labels=blocked.block_labels([block]), edit_form=form)
-    template = "subids/_blocked_edit_row.html" if _partial_wanted() else "subids/blocked_edit.html"
-    return _respond(render_template(template, **context), status)
+    template = "subids/_blocked_edit_row.html" if partial_wanted() else "subids/blocked_edit.html"
+    return respond(render_template(template, **context), status)
 
 
 @bp.post("/<int:block_id>/delete")
@@ -150,15 +146,15 @@ def edit(block_id: int):
 def delete(block_id: int):
     block = _block_or_404(block_id)
     if not ActionForm().validate_on_submit():
-        if _partial_wanted():
+        if partial_wanted():
             return _row(block, 400, EXPIRED)
         flash(EXPIRED, "error")
         return redirect(url_for("blocked_subids.index"), 303)
     value = block.sub_id
     blocked.unblock(block)
     _commit()
-    if _partial_wanted():
-        return _respond("")
+    if partial_wanted():
+        return respond("")
     flash(f"Sub ID “{value}” is no longer blocked.", "success")
     return redirect(url_for("blocked_subids.index"), 303)
 
@@ -179,10 +175,10 @@ def bulk_delete():
         if result.not_found:
             message += f" {len(result.not_found):,} selected row{' was' if len(result.not_found) == 1 else 's were'} not found."
         category, status = ("success" if result.deleted else "error"), 200
-    if _partial_wanted():
+    if partial_wanted():
         body = render_template(
             "subids/_blocked_table.html", **_table_context(_filters(request.form), notice=message, notice_category=category)
         )
-        return _respond(body, status)
+        return respond(body, status)
     flash(message, category)
     return redirect(url_for("blocked_subids.index", **_filters(request.form).query_args()), 303)

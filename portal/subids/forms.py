@@ -3,12 +3,25 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import HiddenField, SearchField, SelectField, StringField, TextAreaField, URLField
+from wtforms import (
+    HiddenField,
+    SearchField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from portal.subids.blocked import MAX_BLOCK_DESCRIPTION, MAX_BLOCKED_SUB_ID
-from portal.subids.service import MAX_DESCRIPTION, MAX_EXTERNAL_ID, MAX_EXTERNAL_LINK, MAX_NAME, SubIdFields
+from portal.subids.service import (
+    MAX_DESCRIPTION,
+    MAX_EXTERNAL_ID,
+    MAX_EXTERNAL_LINK,
+    MAX_NAME,
+    SubIdFields,
+)
 
 
 def optional_int(value) -> int | None:

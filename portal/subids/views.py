@@ -5,14 +5,23 @@ rows through the publisher's scope (404 for anyone else's). HTMX requests get th
 """
 from __future__ import annotations
 
-from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.accounts.auth import owned_or_404, role_required
 from portal.accounts.models import Role
 from portal.extensions import csrf, db
+from portal.htmx import partial_wanted, respond
 from portal.subids import csv_import
-from portal.subids.forms import ActionForm, BulkConfirmForm, BulkPasteForm, BulkUploadForm, SubIdForm, SubIdSearchForm, apply_errors
+from portal.subids.forms import (
+    ActionForm,
+    BulkConfirmForm,
+    BulkPasteForm,
+    BulkUploadForm,
+    SubIdForm,
+    SubIdSearchForm,
+    apply_errors,
+)
 from portal.subids.models import SubId
 from portal.subids.service import (
     SubIdInvalid,
@@ -38,18 +47,6 @@ def _publisher_id() -> int:
     return current_user.publisher_id
 
 
-def _partial_wanted() -> bool:
-    # A history restore needs the whole page even though htmx asks for it.
-    return bool(request.htmx) and not request.htmx.history_restore_request
-
-
-def _respond(body: str, status: int = 200, **headers):
-    response = make_response(body, status)
-    response.headers.update(headers)
-    response.vary.add("HX-Request")
-    return response
-
-
 def _plural(count: int, word: str = "sub ID") -> str:
     return f"{count:,} {word}{'' if count == 1 else 's'}"
 
@@ -69,7 +66,7 @@ def _table_context(search: SubIdSearchForm, **extra) -> dict:
 def _list_page(form: SubIdForm, status: int = 200, **extra):
     search = SubIdSearchForm(formdata=request.args)
     search.validate()
-    return _respond(render_template("subids/index.html", form=form, **_table_context(search, **extra)), status)
+    return respond(render_template("subids/index.html", form=form, **_table_context(search, **extra)), status)
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -78,8 +75,8 @@ def index():
     if request.method == "GET":
         search = SubIdSearchForm(formdata=request.args)
         search.validate()
-        if _partial_wanted():
-            return _respond(render_template("subids/_table.html", **_table_context(search)))
+        if partial_wanted():
+            return respond(render_template("subids/_table.html", **_table_context(search)))
         return _list_page(SubIdForm(formdata=None))
     form = SubIdForm()
     if form.validate():
@@ -89,17 +86,17 @@ def index():
             apply_errors(form, invalid.errors)
         else:
             db.session.commit()
-            if _partial_wanted():
+            if partial_wanted():
                 # The new row goes on top of the table; a blank create form replaces the old one out of band.
                 body = render_template(
                     "subids/_created.html", sub=sub_id, action_form=ActionForm(), form=SubIdForm(formdata=None)
                 )
-                return _respond(body, 201)
+                return respond(body, 201)
             flash(f"Sub ID “{sub_id.external_id}” is added.", "success")
             return redirect(url_for("subids.index"), 303)
     db.session.rollback()
-    if _partial_wanted():
-        return _respond(
+    if partial_wanted():
+        return respond(
             render_template("subids/_form.html", form=form), 400, **{"HX-Retarget": "#subid-create", "HX-Reswap": "outerHTML"}
         )
     return _list_page(form, 400)
@@ -110,7 +107,7 @@ def index():
 
 def _row(sub_id: SubId, status: int = 200, error: str | None = None):
     body = render_template("subids/_row.html", sub=sub_id, action_form=ActionForm(), row_error=error)
-    return _respond(body, status)
+    return respond(body, status)
 
 
 @bp.get("/<int:sub_id_id>")
@@ -118,7 +115,7 @@ def _row(sub_id: SubId, status: int = 200, error: str | None = None):
 def row(sub_id_id: int):
     """One row (HTMX: "Cancel" of an edit); a browser without JS goes to the list."""
     sub_id = owned_or_404(SubId, sub_id_id, publisher_id=_publisher_id())
-    if not _partial_wanted():
+    if not partial_wanted():
         return redirect(url_for("subids.index"))
     return _row(sub_id)
 
@@ -139,15 +136,15 @@ def edit(sub_id_id: int):
                 apply_errors(form, invalid.errors)
             else:
                 db.session.commit()
-                if _partial_wanted():
+                if partial_wanted():
                     return _row(sub_id)
                 flash(f"Sub ID “{sub_id.external_id}” is saved.", "success")
                 return redirect(url_for("subids.index"), 303)
         db.session.rollback()
         status = 400
-    if _partial_wanted():
-        return _respond(render_template("subids/_edit_row.html", sub=sub_id, edit_form=form), status)
-    return _respond(render_template("subids/edit.html", sub=sub_id, edit_form=form), status)
+    if partial_wanted():
+        return respond(render_template("subids/_edit_row.html", sub=sub_id, edit_form=form), status)
+    return respond(render_template("subids/edit.html", sub=sub_id, edit_form=form), status)
 
 
 @bp.post("/<int:sub_id_id>/delete")
@@ -155,15 +152,15 @@ def edit(sub_id_id: int):
 def delete(sub_id_id: int):
     sub_id = owned_or_404(SubId, sub_id_id, publisher_id=_publisher_id())
     if not ActionForm().validate_on_submit():
-        if _partial_wanted():
+        if partial_wanted():
             return _row(sub_id, 400, EXPIRED)
         flash(EXPIRED, "error")
         return redirect(url_for("subids.index"), 303)
     value = sub_id.external_id
     delete_sub_id(sub_id)
     db.session.commit()
-    if _partial_wanted():
-        return _respond("")  # an empty answer removes the row
+    if partial_wanted():
+        return respond("")  # an empty answer removes the row
     flash(f"Sub ID “{value}” is deleted.", "success")
     return redirect(url_for("subids.index"), 303)
 
@@ -184,11 +181,11 @@ def bulk_delete():
         if result.not_found:
             message += f" {_plural(len(result.not_found), 'selected row')} {_was(len(result.not_found))} not found."
         category, status = ("success" if result.deleted else "error"), 200
-    if _partial_wanted():
+    if partial_wanted():
         search = SubIdSearchForm(formdata=request.form)
         search.validate()
         body = render_template("subids/_table.html", **_table_context(search, notice=message, notice_category=category))
-        return _respond(body, status)
+        return respond(body, status)
     flash(message, category)
     return redirect(url_for("subids.index", **SubIdSearchForm(formdata=request.form).query_args()), 303)
 
@@ -197,7 +194,7 @@ def bulk_delete():
 
 
 def _bulk_page(paste: BulkPasteForm, upload: BulkUploadForm, status: int = 200):
-    return _respond(render_template("subids/bulk.html", paste=paste, upload=upload), status)
+    return respond(render_template("subids/bulk.html", paste=paste, upload=upload), status)
 
 
 def _read(kind: str, payload: str | bytes):
@@ -241,7 +238,7 @@ def bulk_preview():
         return _bulk_page(paste, upload, 400)
     plan = plan_bulk_create(_publisher_id(), candidates, unreadable)
     confirm = BulkConfirmForm(formdata=None, kind=kind, payload=text)
-    return _respond(render_template("subids/preview.html", plan=plan, confirm=confirm, kind=kind))
+    return respond(render_template("subids/preview.html", plan=plan, confirm=confirm, kind=kind))
 
 
 @bp.post("/bulk/create")

@@ -19,7 +19,11 @@ from portal.tracking.buffer import (
     IMPRESSION_BATCHES,
     IMPRESSION_HASH,
 )
-from portal.tracking.store import add_impression_counts, insert_clicks, mark_batch_flushed
+from portal.tracking.store import (
+    add_impression_counts,
+    insert_clicks,
+    mark_batch_flushed,
+)
 
 log = logging.getLogger("tracklane.tracking")
 RECLAIM_AFTER_MS = 60_000  # a batch unacknowledged this long belonged to a flusher that died

@@ -19,7 +19,12 @@ from portal.accounts.service import (
     search_users,
 )
 from portal.extensions import db
-from tests.factories import DEFAULT_PASSWORD, AdvertiserFactory, PublisherFactory, UserFactory
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    AdvertiserFactory,
+    PublisherFactory,
+    UserFactory,
+)
 
 GOOD_PASSWORD = "a long enough secret"
 

@@ -13,7 +13,12 @@ from portal.creatives.models import Creative
 from portal.extensions import db
 from portal.network.models import AccessStatus, OfferAccess, Visibility
 from portal.types import utcnow
-from tests.factories import CreativeFactory, OfferFactory, PublisherFactory, TrackingLinkFactory
+from tests.factories import (
+    CreativeFactory,
+    OfferFactory,
+    PublisherFactory,
+    TrackingLinkFactory,
+)
 
 
 def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (728, 90), colour: str = "#1d4ed8") -> bytes:

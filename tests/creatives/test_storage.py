@@ -8,7 +8,12 @@ import random
 import pytest
 from PIL import Image
 
-from portal.creatives.storage import BannerError, banner_path, creatives_dir, store_banner
+from portal.creatives.storage import (
+    BannerError,
+    banner_path,
+    creatives_dir,
+    store_banner,
+)
 
 
 def image_bytes(fmt: str, size: tuple[int, int] = (300, 250), colour: str = "#1d4ed8") -> bytes:

@@ -17,7 +17,12 @@ from portal.extensions import db
 from portal.network.models import AccessStatus, OfferAccess, Visibility
 from portal.types import utcnow
 from tests.conftest import signed_in_client
-from tests.factories import CreativeFactory, OfferFactory, TrackingLinkFactory, UserFactory
+from tests.factories import (
+    CreativeFactory,
+    OfferFactory,
+    TrackingLinkFactory,
+    UserFactory,
+)
 
 HTMX = {"HX-Request": "true"}
 

@@ -2,7 +2,12 @@ import pytest
 
 from portal.accounts.service import create_api_key
 from portal.extensions import db
-from tests.factories import AdvertiserFactory, ClickFactory, OfferFactory, TrackingLinkFactory
+from tests.factories import (
+    AdvertiserFactory,
+    ClickFactory,
+    OfferFactory,
+    TrackingLinkFactory,
+)
 
 EVENTS_URL = "/api/v1/events"
 

@@ -9,7 +9,12 @@ from portal.events.models import Event, Player
 from portal.events.service import BadPayload, ingest, parse_payload
 from portal.extensions import db
 from tests.events.conftest import deposit
-from tests.factories import AdvertiserFactory, ClickFactory, OfferFactory, TrackingLinkFactory
+from tests.factories import (
+    AdvertiserFactory,
+    ClickFactory,
+    OfferFactory,
+    TrackingLinkFactory,
+)
 
 
 def players_of(advertiser_id: int) -> dict[str, Player]:

@@ -1,5 +1,4 @@
 """Tracking-link pages over HTTP: roles, tenants, the builder and its preview, archive / restore in place."""
-import re
 
 import pytest
 from sqlalchemy import func, select
@@ -7,14 +6,10 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.links.models import TrackingLink
 from portal.types import utcnow
-from tests.conftest import signed_in_client
 from tests.factories import (
-    CreativeFactory,
-    LandingPageFactory,
     MarketingSourceFactory,
     OfferFactory,
     TrackingLinkFactory,
-    UserFactory,
 )
 from tests.links.conftest import grant
 

@@ -4,7 +4,12 @@ from decimal import Decimal
 import pytest
 
 from portal.extensions import db
-from tests.factories import AdvertiserFactory, LandingPageFactory, OfferEventFactory, OfferFactory
+from tests.factories import (
+    AdvertiserFactory,
+    LandingPageFactory,
+    OfferEventFactory,
+    OfferFactory,
+)
 
 HX = {"HX-Request": "true"}
 

@@ -9,10 +9,31 @@ from portal.audit.models import AuditEntry
 from portal.extensions import db
 from portal.network import rules
 from portal.network.access import can_promote, pickable_landing_pages
-from portal.network.access_requests import approve_access, grant_access, reject_access, request_access
-from portal.network.landing_pages import add_landing_page, archive_landing_page, restore_landing_page, set_landing_page_hidden
-from portal.network.models import AccessStatus, Offer, OfferAccess, PayoutType, RevenueType, Visibility
-from portal.network.offer_events import add_offer_event, set_offer_event_active, update_offer_event
+from portal.network.access_requests import (
+    approve_access,
+    grant_access,
+    reject_access,
+    request_access,
+)
+from portal.network.landing_pages import (
+    add_landing_page,
+    archive_landing_page,
+    restore_landing_page,
+    set_landing_page_hidden,
+)
+from portal.network.models import (
+    AccessStatus,
+    Offer,
+    OfferAccess,
+    PayoutType,
+    RevenueType,
+    Visibility,
+)
+from portal.network.offer_events import (
+    add_offer_event,
+    set_offer_event_active,
+    update_offer_event,
+)
 from portal.network.rules import Invalid
 from portal.network.service import (
     archive_advertiser,
@@ -25,7 +46,12 @@ from portal.network.service import (
     restore_offer,
     update_offer,
 )
-from tests.factories import AdvertiserFactory, OfferFactory, PublisherFactory, UserFactory
+from tests.factories import (
+    AdvertiserFactory,
+    OfferFactory,
+    PublisherFactory,
+    UserFactory,
+)
 
 
 @pytest.fixture

@@ -9,7 +9,15 @@ from sqlalchemy import func, select
 from portal.audit.models import AuditEntry
 from portal.extensions import db
 from portal.network.access import can_promote
-from portal.network.models import AccessStatus, Advertiser, LandingPage, Offer, OfferAccess, OfferEvent, Visibility
+from portal.network.models import (
+    AccessStatus,
+    Advertiser,
+    LandingPage,
+    Offer,
+    OfferAccess,
+    OfferEvent,
+    Visibility,
+)
 from tests.factories import AdvertiserFactory, OfferFactory, PublisherFactory
 from tests.network.conftest import HX, body, offer_form
 

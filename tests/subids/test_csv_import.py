@@ -1,7 +1,13 @@
 """Reading bulk input: pasted lines and CSV files (BOM, header, columns, limits, quoting)."""
 import pytest
 
-from portal.subids.csv_import import MAX_BYTES, MAX_ROWS, ImportRefused, parse_csv, parse_pasted
+from portal.subids.csv_import import (
+    MAX_BYTES,
+    MAX_ROWS,
+    ImportRefused,
+    parse_csv,
+    parse_pasted,
+)
 from portal.subids.service import plan_bulk_create
 from tests.factories import PublisherFactory, SubIdFactory
 

@@ -3,7 +3,12 @@ from redis import Redis
 
 from portal.extensions import db
 from portal.tracking.targets import clear_cache
-from tests.factories import CreativeFactory, LandingPageFactory, OfferFactory, TrackingLinkFactory
+from tests.factories import (
+    CreativeFactory,
+    LandingPageFactory,
+    OfferFactory,
+    TrackingLinkFactory,
+)
 
 BROWSER_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"
 

@@ -9,7 +9,12 @@ from portal.subids.models import BlockedSubId
 from portal.tracking.api import PIXEL
 from portal.tracking.jobs import flush_clicks, flush_impressions
 from portal.tracking.models import Click, ImpressionCount
-from tests.factories import CreativeFactory, LandingPageFactory, OfferFactory, TrackingLinkFactory
+from tests.factories import (
+    CreativeFactory,
+    LandingPageFactory,
+    OfferFactory,
+    TrackingLinkFactory,
+)
 from tests.tracking.conftest import browser
 
 

@@ -7,7 +7,13 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.queues import enqueue, get_queue, redis_connection
 from portal.tracking import jobs
-from portal.tracking.buffer import CLICK_GROUP, CLICK_STREAM, IMPRESSION_BATCHES, IMPRESSION_HASH, pending_clicks
+from portal.tracking.buffer import (
+    CLICK_GROUP,
+    CLICK_STREAM,
+    IMPRESSION_BATCHES,
+    IMPRESSION_HASH,
+    pending_clicks,
+)
 from portal.tracking.models import Click, ImpressionCount
 from tests.tracking.conftest import browser
 

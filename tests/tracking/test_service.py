@@ -5,7 +5,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from portal.tracking.bots import is_bot
-from portal.tracking.service import ClickRefused, check_relative_path, normalise_country, redirect_url
+from portal.tracking.service import (
+    ClickRefused,
+    check_relative_path,
+    normalise_country,
+    redirect_url,
+)
 
 
 def test_redirect_keeps_destination_query_and_appends_click_id():
