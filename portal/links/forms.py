@@ -6,6 +6,7 @@ from wtforms import SearchField, SelectField, StringField, URLField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from portal.forms import optional_int
 from portal.links.service import (
     LINK_STATUSES,
     MAX_LINK_NAME,
@@ -24,16 +25,6 @@ from portal.tracking.service import (
     ClickRefused,
     check_relative_path,
 )
-
-
-def optional_int(value) -> int | None:
-    """'' and None mean "none picked"; anything that is not a whole number is no choice at all (-1)."""
-    if value is None or value == "":
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return -1
 
 
 class MarketingSourceForm(FlaskForm):

@@ -21,7 +21,8 @@ from portal.accounts.auth import owned_or_404, role_required
 from portal.accounts.models import Role
 from portal.extensions import db
 from portal.htmx import partial_wanted, respond
-from portal.links.forms import DeleteForm, LinkFilterForm, LinkForm, optional_int
+from portal.forms import optional_int
+from portal.links.forms import DeleteForm, LinkFilterForm, LinkForm
 from portal.links.models import TrackingLink
 from portal.links.service import (
     LinkError,

@@ -14,20 +14,11 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
+from portal.forms import optional_int
 from portal.network.listing import STATUSES
 from portal.network.models import PayoutType, RevenueType, Visibility
 from portal.network.rules import Invalid
 from portal.network.service import BULK_ACTIONS
-
-
-def optional_int(value) -> int | None:
-    """'' and None mean "none picked"; anything that is not a whole number is no choice at all (-1)."""
-    if value is None or value == "":
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return -1
 
 
 def _enum_choices(enum_cls) -> list[SelectChoice]:

@@ -14,6 +14,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
+from portal.forms import optional_int
 from portal.subids.blocked import MAX_BLOCK_DESCRIPTION, MAX_BLOCKED_SUB_ID
 from portal.subids.service import (
     MAX_DESCRIPTION,
@@ -22,16 +23,6 @@ from portal.subids.service import (
     MAX_NAME,
     SubIdFields,
 )
-
-
-def optional_int(value) -> int | None:
-    """'' and None mean "none picked"; anything that is not a whole number is no choice at all (-1)."""
-    if value is None or value == "":
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return -1
 
 
 def apply_errors(form: FlaskForm, errors: dict[str, list[str]]) -> None:
