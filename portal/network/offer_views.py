@@ -30,12 +30,11 @@ from portal.network.service import (
     update_offer,
 )
 from portal.network.views import (
-    EXPIRED,
     _lifecycle,
     actor_id,
     admins_only,
     bp,
-    bulk_result,
+    apply_bulk,
     get_or_404,
     list_state,
     partial_wanted,
@@ -65,18 +64,7 @@ def offers():
 @bp.post("/offers/bulk")
 @admins_only
 def offers_bulk():
-    form = BulkForm()
-    if not form.validate():
-        error, changed = EXPIRED, 0
-    else:
-        try:
-            changed, error = bulk_update_offers(actor_id(), request.form.getlist("ids"), form.action.data), ""
-        except Invalid as refused:
-            db.session.rollback()
-            changed, error = 0, " ".join(refused.errors.values())
-        else:
-            db.session.commit()
-    message = "" if error else bulk_result(changed, "offer")
+    message, error = apply_bulk(bulk_update_offers, "offer")
     if partial_wanted():
         return _offers_table(request.form, 400 if error else 200, message, error)
     flash(error or message, "error" if error else "success")

@@ -59,6 +59,20 @@ def bulk_result(changed: int, noun: str) -> str:
     return f"{changed} {noun}{'' if changed == 1 else 's'} changed."
 
 
+def apply_bulk(update, noun: str) -> tuple[str, str]:
+    """Apply the posted bulk action to the selected ids; returns (message, error), committing on success."""
+    form = BulkForm()
+    if not form.validate():
+        return "", EXPIRED
+    try:
+        changed = update(actor_id(), request.form.getlist("ids"), form.action.data)
+    except Invalid as refused:
+        db.session.rollback()
+        return "", " ".join(refused.errors.values())
+    db.session.commit()
+    return bulk_result(changed, noun), ""
+
+
 # ---------------------------------------------------------------- advertisers
 
 
@@ -83,18 +97,7 @@ def advertisers():
 @bp.post("/advertisers/bulk")
 @admins_only
 def advertisers_bulk():
-    form = BulkForm()
-    if not form.validate():
-        error, changed = EXPIRED, 0
-    else:
-        try:
-            changed, error = bulk_update_advertisers(actor_id(), request.form.getlist("ids"), form.action.data), ""
-        except Invalid as refused:
-            db.session.rollback()
-            changed, error = 0, " ".join(refused.errors.values())
-        else:
-            db.session.commit()
-    message = "" if error else bulk_result(changed, "advertiser")
+    message, error = apply_bulk(bulk_update_advertisers, "advertiser")
     if partial_wanted():
         return _advertisers_table(request.form, 400 if error else 200, message, error)
     flash(error or message, "error" if error else "success")
