@@ -20,6 +20,11 @@ def loggable_path(path: str) -> str:
     return _SECRET_PATHS.sub(r"\1[token]", path)
 
 
+def request_id(incoming: str) -> str:
+    """The caller's request id when it looks like one, else a fresh one."""
+    return incoming if _SAFE_ID.match(incoming) else secrets.token_hex(8)
+
+
 def install_request_logging(app: Flask) -> None:
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -29,8 +34,7 @@ def install_request_logging(app: Flask) -> None:
 
     @app.before_request
     def start_timer() -> None:
-        incoming = request.headers.get(REQUEST_ID_HEADER, "")
-        g.request_id = incoming if _SAFE_ID.match(incoming) else secrets.token_hex(8)
+        g.request_id = request_id(request.headers.get(REQUEST_ID_HEADER, ""))
         g.request_started = time.perf_counter()
 
     @app.after_request

@@ -9,9 +9,10 @@ import logging
 import re
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from flask import current_app
 from redis.exceptions import RedisError
@@ -75,20 +76,26 @@ def normalise_country(value: str) -> str:
 
 def hash_ip(ip: str) -> str:
     """A keyed hash of the visitor's IP: enough to tell repeats apart, never the address itself."""
-    key = hashlib.sha256(b"tracklane-ip:" + current_app.secret_key.encode()).digest()
-    return hmac.new(key, ip.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(_ip_key(current_app.secret_key), ip.encode(), hashlib.sha256).hexdigest()
+
+
+@lru_cache(maxsize=4)
+def _ip_key(secret: str) -> bytes:
+    return hashlib.sha256(b"tracklane-ip:" + secret.encode()).digest()
 
 
 def redirect_url(destination: str, relative_path: str, click_id: str | None) -> str:
-    """The destination with `relative_path` appended to its path and `click_id` added to its own query."""
+    """The destination with `relative_path` appended to its path and `click_id` added to its own query,
+    which is otherwise kept exactly as the advertiser wrote it (a `click_id` already there is replaced)."""
     parts = urlsplit(destination)
     path = parts.path
     if relative_path:
         path = path.rstrip("/") + "/" + relative_path.lstrip("/")
-    query = parse_qsl(parts.query, keep_blank_values=True)
+    query = parts.query
     if click_id:
-        query = [(k, v) for k, v in query if k != "click_id"] + [("click_id", click_id)]
-    return urlunsplit((parts.scheme, parts.netloc, path, urlencode(query), parts.fragment))
+        kept = [pair for pair in query.split("&") if pair and pair.split("=", 1)[0] != "click_id"]
+        query = "&".join([*kept, f"click_id={quote(click_id, safe='')}"])
+    return urlunsplit((parts.scheme, parts.netloc, path, query, parts.fragment))
 
 
 def is_blocked(target: LinkTarget, subs: dict[str, str]) -> bool:

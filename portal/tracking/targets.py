@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import select
 
 from portal.creatives.models import Creative
@@ -35,25 +35,34 @@ class CreativeTarget:
     offer_id: int
 
 
-def _cache() -> dict:
-    return current_app.extensions.setdefault("tracklane.tracking_cache", {})
+def _cache(app: Flask) -> dict:
+    return app.extensions.setdefault("tracklane.tracking_cache", {})
 
 
-def _cached(key: tuple, load):
-    cache = _cache()
-    hit = cache.get(key)
-    now = time.monotonic()
-    if hit and hit[0] > now:
-        return hit[1]
+def cached_target(app: Flask, kind: str, public_id: str) -> tuple[bool, LinkTarget | CreativeTarget | None]:
+    """(True, the cached value) while a fresh entry exists — the value may be None for an unknown id —
+    else (False, None). Reads only the cache: no app context, no database."""
+    hit = _cache(app).get((kind, public_id))
+    if hit and hit[0] > time.monotonic():
+        return True, hit[1]
+    return False, None
+
+
+def _cached(kind: str, public_id: str, load):
+    app = current_app._get_current_object()
+    hit, value = cached_target(app, kind, public_id)
+    if hit:
+        return value
     value = load()
+    cache = _cache(app)
     if len(cache) > 50_000:  # bounded: a flood of random ids must not grow memory without end
         cache.clear()
-    cache[key] = (now + CACHE_SECONDS, value)
+    cache[(kind, public_id)] = (time.monotonic() + CACHE_SECONDS, value)
     return value
 
 
 def clear_cache() -> None:
-    _cache().clear()
+    _cache(current_app).clear()
 
 
 def _load_link(public_id: str) -> LinkTarget | None:
@@ -96,8 +105,8 @@ def _load_creative(public_id: str) -> CreativeTarget | None:
 
 
 def link_target(public_id: str) -> LinkTarget | None:
-    return _cached(("link", public_id), lambda: _load_link(public_id))
+    return _cached("link", public_id, lambda: _load_link(public_id))
 
 
 def creative_target(public_id: str) -> CreativeTarget | None:
-    return _cached(("creative", public_id), lambda: _load_creative(public_id))
+    return _cached("creative", public_id, lambda: _load_creative(public_id))

@@ -8,6 +8,7 @@ from flask.sessions import SessionInterface
 
 from portal.extensions import db
 from portal.tracking.api import bp
+from portal.tracking.fastpath import FastTracking
 
 PREFIX = "/api/v1/track/"
 
@@ -51,6 +52,6 @@ def mount_tracking(portal: Flask) -> Flask:
     for rule in tracking.url_map.iter_rules():
         if rule.endpoint != "static":
             portal.add_url_rule(rule.rule, endpoint=rule.endpoint, build_only=True)
-    portal.wsgi_app = TrackingDispatcher(portal.wsgi_app, tracking.wsgi_app)
+    portal.wsgi_app = TrackingDispatcher(portal.wsgi_app, FastTracking(tracking))
     portal.extensions["tracklane.tracking_app"] = tracking
     return tracking

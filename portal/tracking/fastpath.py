@@ -1,0 +1,126 @@
+"""The common case of the two traffic endpoints, answered without Flask's request machinery.
+
+A click on a known, live link with well-formed arguments, and a pixel for a known creative, are served
+here straight from the WSGI environ: no request context, URL routing, Response object or after-request
+hooks. Everything else (an unknown or expired cache entry, a malformed argument, a blocked sub ID, a
+fallback, HEAD requests) is handed to the Flask tracking app, which stays the one place for those rules
+and fills the cache the next request reads. Both paths record through the same service functions."""
+from __future__ import annotations
+
+import logging
+import time
+from urllib.parse import parse_qsl
+
+from flask import Flask
+from werkzeug.urls import iri_to_uri
+
+from portal.ops.logging import REQUEST_ID_HEADER, loggable_path, request_id
+from portal.tracking import service
+from portal.tracking.api import NO_CACHE, PIXEL
+from portal.tracking.bots import is_bot
+from portal.tracking.targets import cached_target
+
+log = logging.getLogger("tracklane.request")
+
+CLICK_PREFIX = "/api/v1/track/click/"
+IMPRESSION_PREFIX = "/api/v1/track/impression/"
+_NO_CACHE_HEADERS = list(NO_CACHE.items())
+_PIXEL_HEADERS = [("Content-Type", "image/gif"), ("Content-Length", str(len(PIXEL))), *_NO_CACHE_HEADERS]
+
+
+def _args(environ) -> dict[str, str]:
+    """The query string's first value per name, decoded as werkzeug's `request.args.get` decodes it."""
+    args: dict[str, str] = {}
+    for name, value in parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True):
+        args.setdefault(name, value)
+    return args
+
+
+def _header(environ, name: str) -> str:
+    return environ.get("HTTP_" + name.upper().replace("-", "_"), "")
+
+
+class FastTracking:
+    """WSGI: serve the common case of a click or an impression here, delegate the rest to `flask_app`."""
+
+    def __init__(self, flask_app: Flask):
+        self.flask_app = flask_app
+        self.delegate = flask_app.wsgi_app
+
+    def __call__(self, environ, start_response):
+        started = time.perf_counter()
+        path = environ.get("PATH_INFO", "")
+        if environ.get("REQUEST_METHOD") == "GET":
+            if path.startswith(CLICK_PREFIX):
+                answer = self._click(environ, path[len(CLICK_PREFIX):])
+            elif path.startswith(IMPRESSION_PREFIX):
+                answer = self._impression(environ, path[len(IMPRESSION_PREFIX):])
+            else:
+                answer = None
+            if answer is not None:
+                return self._respond(environ, start_response, started, *answer)
+        return self.delegate(environ, start_response)
+
+    def _click(self, environ, public_id: str):
+        hit, target = cached_target(self.flask_app, "link", public_id)
+        if not hit or target is None or not target.live:
+            return None
+        args = _args(environ)
+        try:
+            subs = service.check_subs(args)
+            relative_path = service.check_relative_path(args.get("relativepath", ""))
+        except service.ClickRefused:
+            return None  # the Flask route renders the 400 page
+        if service.is_blocked(target, subs):
+            return None
+        geo = self.flask_app.config.get("GEO_COUNTRY_HEADER")
+        visit = service.ClickRequest(
+            subs=subs,
+            relative_path=relative_path,
+            user_agent=_header(environ, "User-Agent"),
+            referrer=_header(environ, "Referer"),
+            ip=environ.get("REMOTE_ADDR") or "",
+            country=service.normalise_country(_header(environ, geo)) if geo else "",
+            purpose=_header(environ, "Sec-Purpose") or _header(environ, "Purpose"),
+        )
+        with self.flask_app.app_context():  # the database fallback for an unreachable Redis needs one
+            click_id = service.record_click(target, visit, bot=is_bot(visit.user_agent, visit.purpose), blocked=False)
+        location = service.redirect_url(target.destination, relative_path, str(click_id))
+        if not location.isascii():
+            location = iri_to_uri(location)
+        return "302 FOUND", [("Location", location), ("Content-Length", "0"), *_NO_CACHE_HEADERS], b""
+
+    def _impression(self, environ, public_id: str):
+        hit, creative = cached_target(self.flask_app, "creative", public_id)
+        if not hit:
+            return None
+        args = _args(environ)
+        if creative is not None:
+            hit, link = cached_target(self.flask_app, "link", args.get("lid", ""))
+            if not hit:
+                return None
+            aid = args.get("aid", "")
+            if (
+                link is not None
+                and link.live
+                and link.offer_id == creative.offer_id
+                and aid.isdigit()
+                and int(aid) == link.publisher_id
+            ):
+                with self.flask_app.app_context():
+                    service.record_impression(creative.id, link.id, link.publisher_id)
+        return "200 OK", list(_PIXEL_HEADERS), PIXEL
+
+    def _respond(self, environ, start_response, started: float, status: str, headers: list, body: bytes):
+        rid = request_id(_header(environ, REQUEST_ID_HEADER))
+        headers.append((REQUEST_ID_HEADER, rid))
+        start_response(status, headers)
+        log.info(
+            "%s %s %s %.1fms request_id=%s",
+            "GET",
+            loggable_path(environ.get("PATH_INFO", "")),
+            status[:3],
+            (time.perf_counter() - started) * 1000,
+            rid,
+        )
+        return [body]

@@ -1,0 +1,102 @@
+"""The fast path answers warm clicks and pixels itself and hands everything else to the Flask routes;
+both must give the visitor the same answer and store the same click."""
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.subids.models import BlockedSubId
+from portal.tracking.api import PIXEL
+from portal.tracking.jobs import flush_clicks, flush_impressions
+from portal.tracking.models import Click, ImpressionCount
+from tests.factories import OfferFactory, TrackingLinkFactory
+from tests.tracking.conftest import BROWSER_UA, browser
+
+
+@pytest.fixture
+def delegated(app, monkeypatch):
+    """The URLs the fast path handed to the Flask tracking app, in order."""
+    from portal.tracking import fastpath
+
+    seen: list[str] = []
+    original = fastpath.FastTracking.__call__
+
+    def spy(self, environ, start_response):
+        inner = self.delegate
+
+        def delegate(env, respond):
+            seen.append(env["PATH_INFO"])
+            return inner(env, respond)
+
+        self.delegate = delegate
+        try:
+            return original(self, environ, start_response)
+        finally:
+            self.delegate = inner
+
+    monkeypatch.setattr(fastpath.FastTracking, "__call__", spy)
+    return seen
+
+
+def stored_clicks():
+    flush_clicks()
+    return db.session.scalars(select(Click).order_by(Click.created_at)).all()
+
+
+def test_a_warm_click_is_answered_like_a_cold_one(client, link, delegated, app, monkeypatch):
+    monkeypatch.setitem(app.config, "GEO_COUNTRY_HEADER", "CF-IPCountry")
+    url = f"/api/v1/track/click/{link.public_id}?sub1=a%20b&sub2=%3Cscript%3E&sub1=ignored&relativepath=promo/x.html"
+    headers = {"Referer": "https://blog.example/post", "CF-IPCountry": "se", "X-Request-ID": "trace-1234"}
+    cold = browser(client, url, **headers)
+    warm = browser(client, url, **headers)
+    assert delegated == [urlsplit(url).path]  # only the first went through Flask
+    assert cold.status_code == warm.status_code == 302
+    first, second = stored_clicks()
+    for response, click in ((cold, first), (warm, second)):
+        location = urlsplit(response.headers["Location"])
+        assert (location.netloc, location.path) == ("brand.example", "/join/promo/x.html")
+        assert parse_qs(location.query)["click_id"] == [str(click.click_id)]
+        assert "no-store" in response.headers["Cache-Control"] and "Set-Cookie" not in response.headers
+        assert response.headers["X-Request-ID"] == "trace-1234"
+    same = ("link_id", "publisher_id", "offer_id", "sub1", "sub2", "country", "user_agent", "referrer", "ip_hash", "is_bot")
+    assert {f: getattr(first, f) for f in same} == {f: getattr(second, f) for f in same}
+    assert (second.sub1, second.sub2, second.country, second.user_agent) == ("a b", "<script>", "SE", BROWSER_UA)
+    assert first.is_unique and not second.is_unique
+
+
+@pytest.mark.parametrize(
+    "query, status",
+    [("relativepath=../admin", 400), ("sub3=" + "x" * 256, 400), ("sub2=fraudy", 302)],
+)
+def test_warm_clicks_with_refused_or_blocked_arguments_go_through_flask(client, app, delegated, query, status):
+    offer = OfferFactory(fallback_url="https://brand.example/fallback")
+    link = TrackingLinkFactory(offer=offer)
+    db.session.add(BlockedSubId(publisher_id=link.publisher_id, offer_id=offer.id, sub_id="fraudy"))
+    db.session.commit()
+    browser(client, f"/api/v1/track/click/{link.public_id}")  # warms the cache
+    response = browser(client, f"/api/v1/track/click/{link.public_id}?{query}")
+    assert len(delegated) == 2 and response.status_code == status
+    if status == 302:
+        assert response.headers["Location"] == "https://brand.example/fallback"
+
+
+def test_head_requests_and_unknown_links_go_through_flask(client, link, delegated):
+    browser(client, f"/api/v1/track/click/{link.public_id}")
+    assert client.head(f"/api/v1/track/click/{link.public_id}", headers={"User-Agent": BROWSER_UA}).status_code == 302
+    assert browser(client, "/api/v1/track/click/nope").status_code == 404
+    assert browser(client, "/api/v1/track/click/nope").status_code == 404
+    assert len(delegated) == 4
+
+
+def test_warm_pixels_count_matches_and_skip_the_rest(client, banner_link, delegated):
+    link, creative = banner_link
+    good = f"/api/v1/track/impression/{creative.public_id}?lid={link.public_id}&aid={link.publisher_id}"
+    wrong_publisher = f"/api/v1/track/impression/{creative.public_id}?lid={link.public_id}&aid={link.publisher_id + 1}"
+    for url in (good, good, wrong_publisher, "/api/v1/track/impression/unknown", "/api/v1/track/impression/unknown"):
+        response = client.get(url)
+        assert response.status_code == 200 and response.data == PIXEL
+        assert response.headers["Content-Type"] == "image/gif" and "no-store" in response.headers["Cache-Control"]
+    assert len(delegated) == 2  # the first good one, and the first unknown one
+    assert flush_impressions() == 2
+    assert db.session.scalar(select(ImpressionCount.count)) == 2
