@@ -75,4 +75,6 @@ def load_config() -> dict:
         "TRUSTED_PROXY_COUNT": int(os.environ.get("TRUSTED_PROXY_COUNT", "0")),
         # A header the trusted proxy sets with the visitor's ISO country, e.g. CF-IPCountry.
         "GEO_COUNTRY_HEADER": os.environ.get("GEO_COUNTRY_HEADER", ""),
+        # A MaxMind-format country database (GeoLite2-Country, DB-IP Lite …) for visitors without that header.
+        "GEOIP_DATABASE": os.environ.get("GEOIP_DATABASE", ""),
     }

@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, redirect, render_template, request
 
 from portal.tracking import service
 from portal.tracking.bots import is_bot
+from portal.tracking.geo import visitor_country
 from portal.tracking.targets import creative_target, link_target
 
 bp = Blueprint("tracking", __name__, url_prefix="/api/v1/track")
@@ -33,7 +34,7 @@ def _visit() -> service.ClickRequest:
         user_agent=request.headers.get("User-Agent", ""),
         referrer=request.headers.get("Referer", ""),
         ip=request.remote_addr or "",
-        country=service.normalise_country(request.headers.get(header, "")) if header else "",
+        country=visitor_country(current_app, request.headers.get(header) if header else None, request.remote_addr or ""),
         purpose=request.headers.get("Sec-Purpose", "") or request.headers.get("Purpose", ""),
     )
 

@@ -18,6 +18,7 @@ from portal.ops.logging import REQUEST_ID_HEADER, loggable_path, request_id
 from portal.tracking import service
 from portal.tracking.api import NO_CACHE, PIXEL
 from portal.tracking.bots import is_bot
+from portal.tracking.geo import visitor_country
 from portal.tracking.targets import cached_target
 
 log = logging.getLogger("tracklane.request")
@@ -74,13 +75,14 @@ class FastTracking:
         if service.is_blocked(target, subs):
             return None
         geo = self.flask_app.config.get("GEO_COUNTRY_HEADER")
+        ip = environ.get("REMOTE_ADDR") or ""
         visit = service.ClickRequest(
             subs=subs,
             relative_path=relative_path,
             user_agent=_header(environ, "User-Agent"),
             referrer=_header(environ, "Referer"),
-            ip=environ.get("REMOTE_ADDR") or "",
-            country=service.normalise_country(_header(environ, geo)) if geo else "",
+            ip=ip,
+            country=visitor_country(self.flask_app, _header(environ, geo) if geo else None, ip),
             purpose=_header(environ, "Sec-Purpose") or _header(environ, "Purpose"),
         )
         with self.flask_app.app_context():  # the database fallback for an unreachable Redis needs one

@@ -32,7 +32,6 @@ log = logging.getLogger("tracklane.tracking")
 SUB_FIELDS = ("sub1", "sub2", "sub3", "sub4", "sub5")
 MAX_SUB_LENGTH = 255
 _RELATIVE_PATH = re.compile(r"^[A-Za-z0-9/._-]+$")
-_COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 
 class ClickRefused(ValueError):
@@ -67,11 +66,6 @@ def check_subs(args) -> dict[str, str]:
             raise ClickRefused(f"{name} is longer than {MAX_SUB_LENGTH} characters.")
         subs[name] = value
     return subs
-
-
-def normalise_country(value: str) -> str:
-    value = (value or "").strip().upper()
-    return value if _COUNTRY.fullmatch(value) and value not in ("XX", "T1") else ""
 
 
 def hash_ip(ip: str) -> str:

@@ -5,10 +5,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from portal.tracking.bots import is_bot
+from portal.tracking.geo import normalise_country
 from portal.tracking.service import (
     ClickRefused,
     check_relative_path,
-    normalise_country,
     redirect_url,
 )
 
