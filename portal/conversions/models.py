@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, String, Text, Uuid
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -25,6 +25,7 @@ class Conversion(db.Model):
     __table_args__ = (
         Index("ix_conversions_publisher_created", "publisher_id", "created_at"),
         Index("ix_conversions_offer_created", "offer_id", "created_at"),
+        Index("ix_conversions_player_offer_event", "player_id", "offer_event_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -34,6 +35,10 @@ class Conversion(db.Model):
     offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id"))
     offer_event_id: Mapped[int | None] = mapped_column(ForeignKey("offer_events.id"))
     link_id: Mapped[int | None] = mapped_column(ForeignKey("tracking_links.id"))
+    player_id: Mapped[int | None] = mapped_column(ForeignKey("players.id"))
+    # What earned it ("event:<id>", "click:<id>", "cpm:<publisher>:<offer>:<n>"): unique, so a retried
+    # flush or a repeated ingest can never create a second conversion for the same thing.
+    source_key: Mapped[str | None] = mapped_column(String(120), unique=True)
     status: Mapped[ConversionStatus] = mapped_column(enum_column(ConversionStatus), default=ConversionStatus.PENDING)
     rejection_reason: Mapped[str] = mapped_column(Text, default="")
     payout_type: Mapped[PayoutType] = mapped_column(enum_column(PayoutType))
@@ -61,3 +66,26 @@ class ConversionChange(db.Model):
     from_payout: Mapped[Decimal | None] = mapped_column(Money)
     to_payout: Mapped[Decimal | None] = mapped_column(Money)
     reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class RevShareBalance(db.Model):
+    """Negative NGR a publisher still has to earn back on an offer before RevShare pays again."""
+
+    __tablename__ = "revshare_balances"
+    __table_args__ = (UniqueConstraint("publisher_id", "offer_id", "currency"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    publisher_id: Mapped[int] = mapped_column(ForeignKey("publishers.id"))
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id"))
+    currency: Mapped[str] = mapped_column(String(3))
+    carried: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))  # zero or negative
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ThrottleCount(db.Model):
+    """How many conversions a custom throttle has seen: makes its percentage exact, not random."""
+
+    __tablename__ = "throttle_counts"
+
+    throttle_id: Mapped[int] = mapped_column(ForeignKey("custom_throttles.id", ondelete="CASCADE"), primary_key=True)
+    seen: Mapped[int] = mapped_column(default=0)

@@ -68,7 +68,9 @@ class OfferSpec:
     banner_colours: tuple[str, str] = ("#0f172a", "#f8fafc")  # background, text
 
 
-EVENT_NAMES = {"registration": "Registration", "ftd": "First-time deposit", "deposit": "Deposit"}
+EVENT_NAMES = {"registration": "Registration", "ftd": "First-time deposit", "deposit": "Deposit",
+               "revenue": "Net gaming revenue"}
+REPEATABLE_EVENTS = {"deposit", "revenue"}  # a player makes many; registration and ftd earn once
 
 ADVERTISERS = [
     ("Northstar Gaming", "https://northstar-gaming.example", "EUR"),
@@ -120,7 +122,14 @@ OFFERS = [
         destination_url="https://bluewave-sports.example/sportsbook/bet-and-get",
         fallback_url="https://bluewave-sports.example/sportsbook",
         description="Bet $10, get $30 in free bets. Revenue share on net gaming revenue.",
-        events={"registration": cpa("1.50", "3.00"), "ftd": cpa("30.00", "45.00"), "deposit": cps("4", "6")},
+        # A CPA + RevShare hybrid: CPA on the first deposit, 30 % of weekly NGR with negative NGR carried over.
+        events={
+            "registration": cpa("1.50", "3.00"),
+            "ftd": cpa("30.00", "45.00"),
+            "deposit": cps("4", "6"),
+            "revenue": Terms(PayoutType.REVSHARE, payout_percent=Decimal("30"), revenue_type=RevenueType.RPS,
+                             revenue_percent=Decimal("40")),
+        },
         landing_pages=[
             ("Bet & Get page", "https://bluewave-sports.example/sportsbook/bet-and-get"),
             ("Football odds page", "https://bluewave-sports.example/sportsbook/football"),

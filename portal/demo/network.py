@@ -72,6 +72,7 @@ def seed_organisations() -> Counter:
             destination_url=spec.destination_url,
             fallback_url=spec.fallback_url,
             manually_approve_conversions=spec.manually_approve,
+            allow_duplicate_conversions=True,  # repeats are governed per offer event (REPEATABLE_EVENTS)
             conversion_name="First-time deposit",
             **spec.terms.columns(),
         )
@@ -81,7 +82,7 @@ def seed_organisations() -> Counter:
                 OfferEvent,
                 {"offer_id": row.id, "code": code},
                 name=catalogue.EVENT_NAMES[code],
-                allow_multiple_events=code == "deposit",
+                allow_multiple_events=code in catalogue.REPEATABLE_EVENTS,
                 manually_approve_events=spec.manually_approve,
                 **terms.columns(),
             )

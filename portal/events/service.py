@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from uuid6 import uuid7
 
+from portal.conversions.service import EarningEvent, convert_events
 from portal.events.attribution import attributable_clicks, attribute
 from portal.events.models import Event
 from portal.events.players import (
@@ -36,6 +37,7 @@ from portal.events.schemas import (
     validate_user_properties,
 )
 from portal.extensions import db
+from portal.reports.rollups import mark_dirty
 from portal.types import utcnow
 
 MAX_BATCH_EVENTS = 100
@@ -118,12 +120,19 @@ def ingest(advertiser_id: int, payload: Any) -> IngestResult:
     for p in pending:  # a user's profile merges even when its events are repeats or invalid
         if p.user_properties:
             merge_user_properties(players[p.identity.key], p.user_properties)
-    rows = []
+    rows, sources = [], []
     for p in live:
         player = players.get(p.identity.key) if p.identity else None
         source = attribute(player, clicks.get(p.event.click_id))
         rows.append(_event_row(advertiser_id, p, player.id if player else None, source))
+        sources.append(source)
     _insert_events(advertiser_id, live, rows)
+    mark_dirty(row["occurred_at"] for row in rows)  # the report rollups of these hours refresh
+    # Only events inserted now earn: a repeat or a key lost to a concurrent request earned already.
+    convert_events(advertiser_id, [
+        _earning_event(row, source) for p, row, source in zip(live, rows, sources, strict=True)
+        if p.result.status == ACCEPTED
+    ])
     for p in pending:
         if p.first is not None:
             _follow_first(p)
@@ -347,6 +356,14 @@ def _event_row(advertiser_id: int, p: _Pending, player_id: int | None, source) -
         "received_at": utcnow(),
         "properties": p.properties,
     }
+
+
+def _earning_event(row: dict, source) -> EarningEvent:
+    return EarningEvent(
+        event_id=row["id"], type=row["type"], properties=row["properties"], player_id=row["player_id"],
+        click_id=source.click_id if source else None, link_id=row["link_id"], publisher_id=row["publisher_id"],
+        offer_id=row["offer_id"], amount=row["amount"], currency=row["currency"], occurred_at=row["occurred_at"],
+    )
 
 
 def _json_safe(value: Any) -> Any:

@@ -10,7 +10,8 @@ from portal.extensions import db
 from portal.tracking.models import Click, FlushedBatch, ImpressionCount
 
 
-def _insert(model):
+def insert_statement(model):
+    """An INSERT for `model` that knows ON CONFLICT on this database (PostgreSQL or SQLite)."""
     dialect = db.session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
 
@@ -23,17 +24,36 @@ def _click_row(row: dict) -> dict:
     }
 
 
-def insert_clicks(rows: list[dict]) -> None:
-    """Insert clicks, skipping ids already stored (a retried flush must not duplicate)."""
-    if rows:
-        db.session.execute(_insert(Click).on_conflict_do_nothing(index_elements=["click_id"]), [_click_row(r) for r in rows])
+def insert_clicks(rows: list[dict]) -> list[dict]:
+    """Insert clicks, skipping ids already stored (a retried flush must not duplicate), and create the
+    CPC conversions of the clicks inserted. Returns the rows that may be new: exactly the inserted ones
+    when CPC plans are involved, else all of them (RETURNING costs 3× the insert, paid only when needed)."""
+    if not rows:
+        return []
+    from portal.conversions.paid_traffic import convert_clicks, cpc_plans  # the conversions domain imports tracking
+
+    rows = [_click_row(r) for r in rows]
+    table = Click.__table__  # not the ORM entity: with RETURNING the ORM path sends one statement per row
+    stmt = insert_statement(table).on_conflict_do_nothing(index_elements=["click_id"])
+    plans = cpc_plans(rows)
+    if plans:
+        inserted = set(db.session.scalars(stmt.returning(table.c.click_id), rows))
+        rows = [row for row in rows if row["click_id"] in inserted]
+        convert_clicks(rows, plans)
+    else:
+        db.session.execute(stmt, rows)
+    from portal.reports.rollups import mark_dirty  # the report rollups of these hours refresh
+
+    mark_dirty(row["created_at"] for row in rows)
+    return rows
 
 
 def add_impression_counts(counts: dict[tuple[int, int, int, int], int]) -> None:
-    """Add `(creative_id, link_id, publisher_id, hour_epoch) -> n` to the hourly counters."""
+    """Add `(creative_id, link_id, publisher_id, hour_epoch) -> n` to the hourly counters, and create the
+    CPM conversions of every thousand completed."""
     if not counts:
         return
-    stmt = _insert(ImpressionCount)
+    stmt = insert_statement(ImpressionCount)
     stmt = stmt.on_conflict_do_update(
         index_elements=["creative_id", "link_id", "hour"],
         set_={"count": ImpressionCount.count + stmt.excluded.count},
@@ -51,9 +71,15 @@ def add_impression_counts(counts: dict[tuple[int, int, int, int], int]) -> None:
             for (creative_id, link_id, publisher_id, hour), n in counts.items()
         ],
     )
+    from portal.reports.rollups import mark_dirty  # the report rollups of these hours refresh
+
+    mark_dirty(datetime.fromtimestamp(hour, UTC) for (_, _, _, hour) in counts)
+    from portal.conversions.paid_traffic import convert_impressions
+
+    convert_impressions({link_id for _, link_id, _, _ in counts})
 
 
 def mark_batch_flushed(batch_id: str) -> bool:
     """Record a batch as applied; False if it already was (so its counts are not added twice)."""
-    stmt = _insert(FlushedBatch).values(id=batch_id, flushed_at=datetime.now(UTC))
+    stmt = insert_statement(FlushedBatch).values(id=batch_id, flushed_at=datetime.now(UTC))
     return db.session.scalar(stmt.on_conflict_do_nothing(index_elements=["id"]).returning(FlushedBatch.id)) is not None

@@ -1,8 +1,9 @@
 """`flask seed-demo`: the demo network it builds, its traffic and payouts, and that a second run adds nothing."""
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import pytest
 from PIL import Image
@@ -10,7 +11,9 @@ from sqlalchemy import func, select
 
 from portal.accounts.models import ApiKey, Role, User
 from portal.accounts.service import authenticate
+from portal.conversions.commission import carry_over, earning
 from portal.conversions.models import Conversion, ConversionStatus
+from portal.conversions.plans import Plan
 from portal.creatives.models import Creative
 from portal.creatives.storage import banner_path
 from portal.demo import DEMO_LOGINS
@@ -60,11 +63,20 @@ def table_counts() -> dict[str, int]:
     return {t.name: db.session.scalar(select(func.count()).select_from(t)) for t in db.metadata.sorted_tables}
 
 
-def expected_payout(terms: OfferEvent, amount: Decimal | None) -> Decimal:
-    amount = amount or Decimal("0")
-    fixed = terms.payout if terms.payout_type in (PayoutType.CPA, PayoutType.CPA_CPS) else Decimal("0")
-    share = amount * terms.payout_percent / 100 if terms.payout_type in (PayoutType.CPS, PayoutType.CPA_CPS) else 0
-    return (fixed + share).quantize(Decimal("0.01"), ROUND_HALF_UP)
+def replay_revshare() -> dict:
+    """event id -> RevShare payout, replaying the carry-over rule over the NGR reports in ingest order."""
+    carried, paid = defaultdict(Decimal), {}
+    rows = db.session.execute(
+        select(Event.id, Event.publisher_id, Event.offer_id, Event.currency, Event.amount, OfferEvent)
+        .join(OfferEvent, (OfferEvent.offer_id == Event.offer_id) & (OfferEvent.code == Event.type))
+        .where(Event.type == "revenue", OfferEvent.payout_type == PayoutType.REVSHARE)
+        .order_by(Event.id)  # UUIDv7 from one process: the order they were ingested in
+    ).all()
+    for event_id, publisher_id, offer_id, currency, amount, terms in rows:
+        base, carried[(publisher_id, offer_id, currency)] = carry_over(carried[(publisher_id, offer_id, currency)], amount)
+        if base > 0:
+            paid[event_id] = earning(Plan.of(terms, "offer_event"), base).payout
+    return paid
 
 
 def test_demo_logins_name_one_admin_three_publishers_two_advertisers():
@@ -86,8 +98,10 @@ def test_seed_builds_the_network_structure(app, seed):
     assert {o.payout_type for o in offers} == {PayoutType.CPA, PayoutType.CPS, PayoutType.REVSHARE, PayoutType.CPA_CPS}
     assert any(o.fallback_url for o in offers) and not all(o.fallback_url for o in offers)
     for offer in offers:
-        assert {e.code for e in offer.events} == {"registration", "ftd", "deposit"}
+        assert {"registration", "ftd", "deposit"} <= {e.code for e in offer.events}
         assert 1 <= len(offer.landing_pages) <= 2
+    revshare = [e for o in offers for e in o.events if e.payout_type == PayoutType.REVSHARE]
+    assert [(e.code, e.allow_multiple_events) for e in revshare] == [("revenue", True)]  # the CPA + RevShare deal
     assert count(Publisher) == 3
     assert count(SubId) >= 9 and count(BlockedSubId) == 1
 
@@ -140,14 +154,22 @@ def test_default_run_makes_a_month_of_traffic_with_exact_payouts(app, seed):
     assert len(conversions) > 200
     assert {c.status for c, _, _ in conversions} == set(ConversionStatus)
     offer_currency = dict(db.session.execute(select(Offer.id, Offer.currency)).all())
+    revshare = replay_revshare()
+    assert revshare
     for conversion, event, terms in conversions:
         assert isinstance(conversion.payout, Decimal)
-        assert conversion.payout == expected_payout(terms, event.amount), (terms.code, event.amount)
+        if terms.payout_type == PayoutType.REVSHARE:
+            assert conversion.payout == revshare.pop(event.id)
+        else:
+            assert conversion.payout == earning(Plan.of(terms, "offer_event"), event.amount).payout, (terms.code, event.amount)
         assert conversion.payout_type == terms.payout_type
         assert event.type == terms.code
         assert conversion.currency == (event.currency or conversion.currency) == offer_currency[conversion.offer_id]
-        assert conversion.publisher_id == event.publisher_id
+        assert conversion.publisher_id == event.publisher_id and conversion.player_id == event.player_id
         assert (conversion.status == ConversionStatus.REJECTED) == bool(conversion.rejection_reason)
+        history = conversion.changes
+        assert history[0].from_status is None and history[-1].to_status == conversion.status.value
+    assert revshare == {}  # every positive NGR balance was paid
     assert f"{clicks:,} clicks" in result.output
 
 

@@ -1,0 +1,239 @@
+#!/usr/bin/env python3
+"""Events API throughput against a bare insert of the same events, measured in the same run.
+
+Starts Tracklane under gunicorn on PostgreSQL + Redis with a populated network (offers with commission
+plans, tens of thousands of clicks), posts batches of 100 events to POST /api/v1/events (new players
+arriving through a click_id, later deposits and NGR reports following them by lifetime attribution, so
+every request attributes and prices conversions), and prints events/s. Then it inserts the same events
+with a bare `executemany` into the same table, 100 rows per transaction, and prints rows/s and the ratio.
+Last, it sends a fresh set of batches twice at the same time and checks that no event is lost or stored
+twice, and that each earning event made exactly one conversion.
+
+Usage: .venv/bin/python bench/events.py [--batches 200] [--concurrency 8] [--workers 4]
+Needs PostgreSQL and Redis (BENCH_ADMIN_DATABASE_URL / BENCH_REDIS_URL). It drops and recreates its
+database (--database, default tracklane_bench_events).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.tracking import free_port, start_gunicorn, stop  # noqa: E402
+
+ADMIN_URL = os.environ.get("BENCH_ADMIN_DATABASE_URL", "postgresql+psycopg://root@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+CLICKS = 50_000
+BATCH = 100
+
+
+def recreate_database(name: str) -> str:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    engine.dispose()
+    return ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+
+
+def prepare(env: dict) -> tuple[str, list[str]]:
+    """Migrate, build the network and its clicks; return an API key and the click ids events may name."""
+    os.environ.update(env)
+    from flask_migrate import upgrade
+
+    from portal import create_app
+    from portal.accounts.service import create_api_key
+    from portal.extensions import db
+    from portal.links.models import TrackingLink
+    from portal.network.models import Advertiser, Offer, OfferEvent, PayoutType, Publisher, RevenueType
+    from portal.queues import redis_connection
+    from portal.tracking.store import insert_clicks
+
+    app = create_app()
+    with app.app_context():
+        upgrade()
+        redis_connection().flushdb()
+        advertiser = Advertiser(name="Bench Advertiser")
+        db.session.add(advertiser)
+        publishers = [Publisher(name=f"Bench Publisher {n}") for n in range(10)]
+        db.session.add_all(publishers)
+        links = []
+        for n in range(4):
+            offer = Offer(advertiser=advertiser, name=f"Bench Offer {n}", destination_url="https://brand.example/",
+                          allow_duplicate_conversions=True)
+            db.session.add_all([
+                offer,
+                OfferEvent(offer=offer, code="registration", name="Registration", payout_type=PayoutType.CPA,
+                           payout=2),
+                OfferEvent(offer=offer, code="ftd", name="FTD", payout_type=PayoutType.CPA, payout=35),
+                OfferEvent(offer=offer, code="deposit", name="Deposit", payout_type=PayoutType.CPS, payout_percent=5,
+                           revenue_type=RevenueType.RPS, revenue_percent=8, allow_multiple_events=True),
+                OfferEvent(offer=offer, code="revenue", name="NGR", payout_type=PayoutType.REVSHARE,
+                           payout_percent=30, allow_multiple_events=True),
+            ])
+            db.session.flush()
+            links += [TrackingLink(public_id=f"bench-{n}-{p.id}", publisher_id=p.id, offer_id=offer.id) for p in publishers]
+        db.session.add_all(links)
+        db.session.flush()
+        rng, now = random.Random(7), datetime.now(UTC)
+        clicks = []
+        for n in range(CLICKS):
+            link = links[n % len(links)]
+            clicks.append({"click_id": uuid.UUID(int=rng.getrandbits(128), version=4), "link_id": link.id,
+                           "publisher_id": link.publisher_id, "offer_id": link.offer_id, "is_unique": True,
+                           "created_at": now - timedelta(minutes=rng.randint(1, 30 * 24 * 60))})
+        for start in range(0, CLICKS, 5000):
+            insert_clicks(clicks[start:start + 5000])
+        _, secret = create_api_key("bench", advertiser.id)
+        db.session.commit()
+        return secret, [str(c["click_id"]) for c in clicks]
+
+
+def make_batches(click_ids: list[str], count: int, tag: str) -> list[list[dict]]:
+    """Batches of 100: a quarter new players through a click, the rest deposits / NGR of earlier players."""
+    rng = random.Random(tag)
+    players: list[str] = []
+    batches = []
+    for b in range(count):
+        batch = []
+        for n in range(BATCH):
+            key = f"{tag}-{b}-{n}"
+            if not players or n % 4 == 0:
+                player = f"{tag}-player-{len(players)}"
+                players.append(player)
+                batch.append({"type": "registration", "player_id": player, "click_id": rng.choice(click_ids),
+                              "idempotency_key": key})
+            elif n % 4 == 1:
+                batch.append({"type": "ftd", "player_id": rng.choice(players), "amount": "50.00", "currency": "EUR",
+                              "idempotency_key": key})
+            elif n % 4 == 2:
+                batch.append({"type": "deposit", "player_id": rng.choice(players),
+                              "amount": f"{rng.randint(10, 500)}.{rng.randint(0, 99):02d}", "currency": "EUR",
+                              "idempotency_key": key})
+            else:
+                batch.append({"type": "revenue", "player_id": rng.choice(players), "amount": f"{rng.randint(-80, 120)}.50",
+                              "currency": "EUR", "period_start": "2026-01-01", "period_end": "2026-01-07",
+                              "idempotency_key": key})
+        batches.append(batch)
+    return batches
+
+
+def post_all(url: str, secret: str, batches: list[list[dict]], concurrency: int) -> tuple[float, list[dict]]:
+    def post(batch):
+        request = urllib.request.Request(url, data=json.dumps({"events": batch}).encode(), method="POST",
+                                         headers={"X-API-Key": secret, "Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read())
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        bodies = list(pool.map(post, batches))
+    return time.perf_counter() - started, bodies
+
+
+def bare_insert(batches: list[list[dict]]) -> float:
+    """The same events as rows of the events table, inserted with executemany, 100 per transaction."""
+    import hashlib
+
+    from sqlalchemy import create_engine, select
+
+    from portal.events.models import Event
+    from portal.network.models import Advertiser
+
+    engine = create_engine(os.environ["DATABASE_URL"])
+    now = datetime.now(UTC)
+    with engine.connect() as conn:
+        advertiser_id = conn.scalar(select(Advertiser.id))
+        rows = [[{
+            "id": uuid.uuid4(), "advertiser_id": advertiser_id, "idempotency_key": "bare-" + e["idempotency_key"],
+            "body_hash": hashlib.sha256(json.dumps(e, sort_keys=True).encode()).hexdigest(), "type": e["type"],
+            "amount": e.get("amount"), "currency": e.get("currency"), "occurred_at": now, "received_at": now,
+            "properties": {},
+        } for e in batch] for batch in batches]
+        started = time.perf_counter()
+        for batch in rows:
+            conn.execute(Event.__table__.insert(), batch)
+            conn.commit()
+        took = time.perf_counter() - started
+    engine.dispose()
+    return took
+
+
+def check_twice(url: str, secret: str, click_ids: list[str], count: int, concurrency: int) -> str:
+    """Send `count` fresh batches twice at the same time: every event stored once, every earning event paid once."""
+    from sqlalchemy import create_engine, func, select
+
+    from portal.conversions.models import Conversion
+    from portal.events.models import Event
+
+    batches = make_batches(click_ids, count, "twice")
+    _, bodies = post_all(url, secret, [b for batch in batches for b in (batch, batch)], concurrency)
+    keys = {e["idempotency_key"] for batch in batches for e in batch}
+    statuses = [r["status"] for body in bodies for r in body["results"]]
+    engine = create_engine(os.environ["DATABASE_URL"])
+    with engine.connect() as conn:
+        stored = conn.execute(select(Event.idempotency_key, func.count()).where(Event.idempotency_key.like("twice-%"))
+                              .group_by(Event.idempotency_key)).all()
+        paid = conn.execute(select(Conversion.event_id, func.count()).join(Event, Event.id == Conversion.event_id)
+                            .where(Event.idempotency_key.like("twice-%")).group_by(Conversion.event_id)).all()
+    engine.dispose()
+    lost = len(keys - {k for k, _ in stored})
+    doubled = sum(1 for _, n in stored if n > 1) + sum(1 for _, n in paid if n > 1)
+    ok = lost == 0 and doubled == 0 and statuses.count("accepted") == len(keys) == statuses.count("duplicate")
+    return (f"sent {len(keys)} events twice concurrently: accepted {statuses.count('accepted')}, duplicates "
+            f"{statuses.count('duplicate')}, lost {lost}, stored or paid twice {doubled}, conversions {len(paid)}  "
+            f"{'OK' if ok else 'MISMATCH'}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batches", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--database", default="tracklane_bench_events")
+    args = parser.parse_args()
+
+    env = dict(os.environ)
+    env.update(DATABASE_URL=recreate_database(args.database), REDIS_URL=REDIS_URL,
+               TRACKLANE_INSTANCE_PATH=tempfile.mkdtemp(prefix="tracklane-bench-"),
+               SECRET_KEY="bench-secret-key-0123456789", EVENTS_RATE_LIMIT="1000000 per minute")
+    secret, click_ids = prepare(env)
+    port = free_port()
+    server = start_gunicorn("app:app", port, args.workers, 1, env)
+    url = f"http://127.0.0.1:{port}/api/v1/events"
+    try:
+        post_all(url, secret, make_batches(click_ids, 10, "warmup"), args.concurrency)
+        batches = make_batches(click_ids, args.batches, "bench")
+        took, bodies = post_all(url, secret, batches, args.concurrency)
+        accepted = sum(body["summary"]["accepted"] for body in bodies)
+        twice = check_twice(url, secret, click_ids, max(args.batches // 4, 10), args.concurrency)
+    finally:
+        stop(server)
+    bare = bare_insert(batches)
+
+    events = args.batches * BATCH
+    api_rate, bare_rate = events / took, events / bare
+    print(f"\n{args.workers} gunicorn workers, {args.concurrency} concurrent clients, {os.cpu_count()} cores, "
+          f"{CLICKS} clicks in the database")
+    print(f"POST /api/v1/events    {api_rate:>9.0f} events/s  ({events} events in {args.batches} batches, {accepted} accepted)")
+    print(f"bare executemany       {bare_rate:>9.0f} rows/s    (100 rows per transaction, one connection)")
+    print(f"api / bare             {api_rate / bare_rate:.2f}  (target >= 0.3)")
+    print(twice)
+
+
+if __name__ == "__main__":
+    main()

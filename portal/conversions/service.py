@@ -1,0 +1,273 @@
+"""Creating conversions, and the engine that prices events. Flushes, never commits.
+
+`record_conversions` is the one place a conversion row is written: the event engine (`convert_events`),
+the click and impression flushes (`portal.conversions.paid_traffic`) and the demo all go through it."""
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import select, tuple_
+
+from portal.conversions import commission
+from portal.conversions.models import Conversion, ConversionChange, ConversionStatus, RevShareBalance
+from portal.conversions.plans import choose_plan, custom_payouts_by_publisher
+from portal.conversions.throttles import Throttling, load_throttles
+from portal.extensions import db
+from portal.network.models import Offer, OfferEvent, PayoutType
+from portal.reports.rollups import mark_dirty
+from portal.subids.models import BlockedSubId
+from portal.tracking.models import Click
+from portal.tracking.store import insert_statement
+from portal.types import utcnow
+
+CURRENCY_REASON = "event currency differs from the offer's: fixed part taken at face value"
+
+
+def record_conversions(rows: list[dict]) -> list[dict]:
+    """Insert conversions and their first status-history row; returns the rows inserted, with their `id`.
+
+    Each row holds Conversion columns and a unique `source_key`; a row whose key exists already is
+    skipped, which makes every caller idempotent."""
+    if not rows:
+        return []
+    stmt = insert_statement(Conversion.__table__).on_conflict_do_nothing(index_elements=["source_key"])
+    ids = dict(db.session.execute(stmt.returning(Conversion.source_key, Conversion.id), rows).all())
+    inserted = [{**row, "id": ids[row["source_key"]]} for row in rows if row["source_key"] in ids]
+    mark_dirty(row["created_at"] for row in inserted)  # the report rollups of these hours refresh
+    if inserted:
+        db.session.execute(
+            ConversionChange.__table__.insert(),
+            [
+                {
+                    "conversion_id": row["id"],
+                    "changed_by_id": None,
+                    "changed_at": row["created_at"],
+                    "from_status": None,
+                    "to_status": row["status"].value,
+                    "from_payout": None,
+                    "to_payout": row["payout"],
+                    "reason": row["rejection_reason"],
+                }
+                for row in inserted
+            ],
+        )
+    return inserted
+
+
+def conversion_row(
+    source_key: str,
+    offer: Offer,
+    offer_event: OfferEvent | None,
+    publisher_id: int,
+    payout_type: PayoutType,
+    earned: commission.Earning,
+    currency: str,
+    status: ConversionStatus,
+    reason: str,
+    at: datetime,
+    **refs,
+) -> dict:
+    """A row for `record_conversions`; `refs` are event_id, click_id, link_id, player_id."""
+    return {
+        "source_key": source_key,
+        "event_id": refs.get("event_id"),
+        "click_id": refs.get("click_id"),
+        "link_id": refs.get("link_id"),
+        "player_id": refs.get("player_id"),
+        "publisher_id": publisher_id,
+        "offer_id": offer.id,
+        "offer_event_id": offer_event.id if offer_event is not None else None,
+        "status": status,
+        "rejection_reason": reason,
+        "payout_type": payout_type,
+        "payout": earned.payout,
+        "revenue": earned.revenue,
+        "currency": currency,
+        "created_at": at,
+        "updated_at": at,
+        "paid_at": None,
+    }
+
+
+# Events ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EarningEvent:
+    """An event just stored, with the click its player is attributed to."""
+
+    event_id: uuid.UUID
+    type: str
+    properties: dict
+    player_id: int | None
+    click_id: uuid.UUID | None
+    link_id: int | None
+    publisher_id: int | None
+    offer_id: int | None
+    amount: Decimal | None
+    currency: str | None
+    occurred_at: datetime
+
+
+def convert_events(advertiser_id: int, events: list[EarningEvent]) -> list[dict]:
+    """Create the conversions earned by events just stored (never repeats); returns the rows created.
+
+    Everything the rules need is loaded in a few queries for the whole batch."""
+    events = [
+        e for e in events if e.publisher_id and e.offer_id and commission.offer_event_code(e.type, e.properties)
+    ]
+    if not events:
+        return []
+    ctx = _Context.load(advertiser_id, events)
+    rows = [row for e in events if (row := ctx.convert(e)) is not None]
+    ctx.throttling.apply()
+    ctx.save_balances()
+    return record_conversions(rows)
+
+
+class _Context:
+    def __init__(self) -> None:
+        self.offers: dict[int, Offer] = {}
+        self.offer_events: dict[tuple[int, str], OfferEvent] = {}
+        self.customs: dict = {}
+        self.throttling = Throttling({})
+        self.clicks: dict[uuid.UUID, tuple[tuple[str, ...], bool]] = {}
+        self.blocked: dict[tuple[int, int], set[str]] = defaultdict(set)
+        self.earlier: set[tuple[int, int]] = set()
+        self.balances: dict[tuple[int, int, str], RevShareBalance] = {}
+
+    @classmethod
+    def load(cls, advertiser_id: int, events: list[EarningEvent]) -> _Context:
+        ctx = cls()
+        offer_ids = {e.offer_id for e in events}
+        publisher_ids = {e.publisher_id for e in events}
+        # The advertiser check is belt and braces: attribution only credits the advertiser's own offers.
+        for offer, offer_event in db.session.execute(
+            select(Offer, OfferEvent)
+            .join(OfferEvent, (OfferEvent.offer_id == Offer.id) & OfferEvent.active.is_(True))
+            .where(Offer.id.in_(offer_ids), Offer.advertiser_id == advertiser_id)
+        ):
+            ctx.offers[offer.id] = offer
+            ctx.offer_events[(offer.id, offer_event.code)] = offer_event
+        ctx.customs = custom_payouts_by_publisher(publisher_ids, offer_ids)
+        ctx.throttling = Throttling(load_throttles(publisher_ids, offer_ids))
+        for publisher_id, offer_id, sub_id in db.session.execute(
+            select(BlockedSubId.publisher_id, BlockedSubId.offer_id, BlockedSubId.sub_id).where(
+                BlockedSubId.publisher_id.in_(publisher_ids), BlockedSubId.offer_id.in_(offer_ids)
+            )
+        ):
+            ctx.blocked[(publisher_id, offer_id)].add(sub_id)
+        # Sub IDs matter only to blocked sub IDs and sub-specific throttles; a click flagged blocked when it
+        # came in never attributed a player, so without either there is nothing to read.
+        click_ids = sorted({e.click_id for e in events if e.click_id})
+        if click_ids and (ctx.blocked or ctx.throttling.by_sub_id()):
+            for row in db.session.execute(
+                select(Click.click_id, Click.sub1, Click.sub2, Click.sub3, Click.sub4, Click.sub5, Click.is_blocked).where(
+                    Click.click_id.in_(click_ids)
+                )
+            ):
+                ctx.clicks[row[0]] = (tuple(row[1:6]), row[6])
+        players = {e.player_id for e in events if e.player_id}
+        if players:
+            ctx.earlier = set(
+                db.session.execute(
+                    select(Conversion.player_id, Conversion.offer_event_id).where(
+                        Conversion.player_id.in_(players), Conversion.payout >= 0  # chargebacks are not earlier earnings
+                    )
+                ).all()
+            )
+        ctx.balances = _lock_balances(
+            {(e.publisher_id, e.offer_id, e.currency) for e in events if e.type == commission.REVENUE and e.currency}
+        )
+        return ctx
+
+    def _offer_event(self, offer_id: int, event: EarningEvent) -> OfferEvent | None:
+        if event.type == commission.CHARGEBACK:
+            return self.offer_events.get((offer_id, commission.CHARGEBACK)) or self.offer_events.get((offer_id, "deposit"))
+        return self.offer_events.get((offer_id, commission.offer_event_code(event.type, event.properties)))
+
+    def convert(self, e: EarningEvent) -> dict | None:
+        offer = self.offers.get(e.offer_id)
+        offer_event = self._offer_event(e.offer_id, e) if offer is not None else None
+        if offer_event is None:
+            return None
+        subs, blocked = self.clicks.get(e.click_id, (("",) * 5, False))
+        if blocked or self.blocked[(e.publisher_id, e.offer_id)].intersection(s for s in subs if s):
+            return None
+        plan = choose_plan(offer, offer_event, self.customs.get(e.publisher_id, {}))
+        if plan.payout_type in (PayoutType.CPC, PayoutType.CPM):
+            return None  # paid per click / per thousand impressions at flush time, never per event
+        chargeback = e.type == commission.CHARGEBACK
+        key = (e.player_id, offer_event.id)
+        duplicate = (
+            not chargeback
+            and e.player_id is not None
+            and key in self.earlier
+            and not (offer.allow_duplicate_conversions and offer_event.allow_multiple_events)
+        )
+        if chargeback:
+            if e.amount is None:
+                return None
+            earned = commission.clawback(plan, e.amount)
+            if not earned.payout and not earned.revenue:
+                return None
+        elif plan.payout_type is PayoutType.REVSHARE:
+            if e.type != commission.REVENUE or e.amount is None:
+                return None
+            base = self._ngr_base(e) if not duplicate else max(e.amount, commission.ZERO)
+            if base <= 0:
+                return None
+            earned = commission.earning(plan, base)
+        else:
+            earned = commission.earning(plan, e.amount)
+        by_amount = commission.uses_amount(plan) and e.currency is not None
+        currency = e.currency if by_amount else offer.currency
+        if not chargeback and e.player_id is not None:
+            self.earlier.add(key)
+        row = conversion_row(
+            f"event:{e.event_id}", offer, offer_event, e.publisher_id, plan.payout_type, earned, currency,
+            ConversionStatus.REJECTED, commission.DUPLICATE_REASON, e.occurred_at,
+            event_id=e.event_id, click_id=e.click_id, link_id=e.link_id, player_id=e.player_id,
+        )
+        if not duplicate:  # a duplicate stays rejected and does not count against a throttle
+            mixed = by_amount and e.currency != offer.currency and commission.has_fixed_part(plan)
+            manual = offer.manually_approve_conversions or offer_event.manually_approve_events
+            self.throttling.settle(row, offer_event.id, subs, manual, CURRENCY_REASON if mixed else "")
+        return row
+
+    def _ngr_base(self, e: EarningEvent) -> Decimal:
+        balance = self.balances[(e.publisher_id, e.offer_id, e.currency)]
+        base, balance.carried = commission.carry_over(balance.carried, e.amount)
+        return base
+
+    def save_balances(self) -> None:
+        if self.balances:
+            db.session.flush()
+
+
+def _lock_balances(keys: set[tuple[int, int, str]]) -> dict[tuple[int, int, str], RevShareBalance]:
+    """The carry-over balances of these (publisher, offer, currency), created if new, locked until commit.
+
+    Locked in key order, so two requests needing the same balances queue instead of deadlocking."""
+    if not keys:
+        return {}
+    ordered = sorted(keys)
+    db.session.execute(
+        insert_statement(RevShareBalance.__table__).on_conflict_do_nothing(
+            index_elements=["publisher_id", "offer_id", "currency"]
+        ),
+        [{"publisher_id": p, "offer_id": o, "currency": c, "carried": commission.ZERO, "updated_at": utcnow()} for p, o, c in ordered],
+    )
+    rows = db.session.scalars(
+        select(RevShareBalance)
+        .where(tuple_(RevShareBalance.publisher_id, RevShareBalance.offer_id, RevShareBalance.currency).in_(ordered))
+        .order_by(RevShareBalance.publisher_id, RevShareBalance.offer_id, RevShareBalance.currency)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    found = {(row.publisher_id, row.offer_id, row.currency): row for row in rows}
+    return found

@@ -1,0 +1,89 @@
+"""Concurrent requests share the RevShare carry-over balance and throttle counters without losing updates."""
+from __future__ import annotations
+
+import threading
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.accounts.service import create_api_key
+from portal.conversions.models import Conversion, ConversionStatus, RevShareBalance
+from portal.extensions import db
+from portal.network.models import CustomThrottle, PayoutType, ThrottleStatus
+from portal.tracking.models import Click
+from tests.conversions.test_engine import EVENTS_URL, click_on, event, ngr, revshare_offer
+from tests.factories import PublisherFactory
+
+D = Decimal
+
+
+@pytest.fixture(autouse=True)
+def postgresql_only(app):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("needs concurrent writers: SQLite serialises every write, so only PostgreSQL shows the race")
+
+
+def post_concurrently(app, secret, bodies) -> list[int]:
+    barrier = threading.Barrier(len(bodies))
+    statuses, failures = [], []
+
+    def post(body):
+        try:
+            with app.app_context():
+                client = app.test_client()
+                barrier.wait()
+                statuses.append(client.post(EVENTS_URL, json=body, headers={"X-API-Key": secret}).status_code)
+                db.session.remove()
+        except Exception as exc:  # pragma: no cover - surfaced by the assertion below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=post, args=(body,)) for body in bodies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not failures
+    return statuses
+
+
+def test_concurrent_ngr_reports_carry_over_as_if_in_sequence(app, client):
+    offer = revshare_offer("30")
+    publisher = PublisherFactory()
+    players = [f"p{n}" for n in range(8)]
+    for player in players:  # each player came through its own click of the same publisher
+        click_on(offer, publisher)
+    secret = create_api_key("events", offer.advertiser_id)[1]
+    db.session.commit()
+    clicks = db.session.scalars(select(Click.click_id).order_by(Click.created_at)).all()
+    registrations = {"events": [
+        {"type": "registration", "player_id": p, "click_id": str(c)} for p, c in zip(players, clicks, strict=True)
+    ]}
+    assert client.post(EVENTS_URL, json=registrations, headers={"X-API-Key": secret}).status_code == 202
+    assert client.post(EVENTS_URL, json=ngr("-100.00", player="p0"), headers={"X-API-Key": secret}).status_code == 202
+
+    statuses = post_concurrently(app, secret, [ngr("20.00", player=p) for p in players])
+
+    assert statuses == [202] * 8
+    db.session.expire_all()
+    paid = db.session.scalars(select(Conversion.payout).where(Conversion.payout_type == PayoutType.REVSHARE)).all()
+    # In any order: -100 + 5 × 20 pays nothing, the last three reports pay on 20 each.
+    assert sorted(paid) == [D("6.0000")] * 3
+    assert db.session.scalar(select(RevShareBalance.carried)) == D("0")
+
+
+def test_concurrent_conversions_are_throttled_exactly(app):
+    offer = revshare_offer()
+    publisher = PublisherFactory()
+    db.session.add(CustomThrottle(publisher_id=publisher.id, offer_id=offer.id, percentage=50,
+                                  throttle_status=ThrottleStatus.REJECTED))
+    clicks = [click_on(offer, publisher) for _ in range(10)]
+    secret = create_api_key("events", offer.advertiser_id)[1]
+    db.session.commit()
+
+    bodies = [event("ftd", player=f"t{n}", click=c, amount="10.00") for n, c in enumerate(clicks)]
+    assert post_concurrently(app, secret, bodies) == [202] * 10
+
+    db.session.expire_all()
+    by_status = dict(db.session.execute(select(Conversion.status, func.count()).group_by(Conversion.status)).all())
+    assert by_status == {ConversionStatus.APPROVED: 5, ConversionStatus.REJECTED: 5}
