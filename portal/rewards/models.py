@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
-from portal.types import UTCDateTime, utcnow
+from portal.types import Money, UTCDateTime, utcnow
 
 
 class Reward(db.Model):
@@ -36,13 +37,17 @@ class PointsAccount(db.Model):
 
 
 class PointsLedgerEntry(db.Model):
+    """Every change of a balance. `reference` names its cause once ("conversion:42", "redemption:7"):
+    unique, so a repeated or concurrent award, refund or reversal cannot be written twice."""
+
     __tablename__ = "points_ledger"
+    __table_args__ = (UniqueConstraint("reference"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     delta: Mapped[int] = mapped_column()
     balance_after: Mapped[int] = mapped_column()
-    reason: Mapped[str] = mapped_column(String(32))  # earned, bonus, redemption, refund
+    reason: Mapped[str] = mapped_column(String(32))  # earned, reversal, bonus, redemption, refund
     reference: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -62,3 +67,36 @@ class Redemption(db.Model):
 
     reward = relationship("Reward")
     user = relationship("User")
+
+
+class PointsRule(db.Model):
+    """How approved commission becomes points: `points_per_unit` points per 1.00 of payout in `currency`.
+
+    A rule with an offer overrides the currency-wide rule (no offer) for that offer's conversions."""
+
+    __tablename__ = "points_rules"
+    __table_args__ = (
+        UniqueConstraint("currency", "offer_id"),
+        CheckConstraint("points_per_unit > 0", name="positive_rate"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    offer_id: Mapped[int | None] = mapped_column(ForeignKey("offers.id"), index=True)
+    points_per_unit: Mapped[Decimal] = mapped_column(Money)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    offer = relationship("Offer")
+
+
+class PointsAward(db.Model):
+    """One per conversion ever awarded: the primary key makes a second award of it impossible."""
+
+    __tablename__ = "points_awards"
+
+    conversion_id: Mapped[int] = mapped_column(ForeignKey("conversions.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    points: Mapped[int] = mapped_column()
+    awarded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reversed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,135 @@
+"""Admin pages: redemptions (filters, mark completed, refund once) and fans' points (look up a publisher
+user, see their history, give or take a bonus). Every change is audited by the domain layer."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+
+from portal.accounts.auth import role_required
+from portal.accounts.models import Role, User
+from portal.extensions import db
+from portal.htmx import partial_wanted, respond
+from portal.rewards.forms import ActionForm, BonusForm, FanSearchForm, RedemptionFilterForm, apply_errors
+from portal.rewards.models import PointsAccount, Redemption, Reward
+from portal.rewards.points import PointsError, balance, give_bonus, history
+from portal.rewards.redemptions import RedemptionConflict, refund, search_redemptions, set_completed
+
+bp = Blueprint("redemptions_admin", __name__, url_prefix="/admin/redemptions")
+admins_only = role_required(Role.ADMIN)
+EXPIRED = "The form expired; reload the page and try again."
+FANS_SHOWN = 50
+
+
+def _filters(formdata) -> RedemptionFilterForm:
+    filters = RedemptionFilterForm(formdata=formdata)
+    filters.fill_choices(db.session.scalars(select(Reward).order_by(Reward.title, Reward.id)))
+    filters.validate()
+    return filters
+
+
+@bp.get("")
+@admins_only
+def index():
+    filters = _filters(request.args)
+    page = search_redemptions(**filters.criteria(), page=request.args.get("page", 1, type=int))
+    context = dict(filters=filters, page=page, params=filters.query_args(), action_form=ActionForm())
+    if partial_wanted():
+        return respond(render_template("rewards/_admin_redemptions.html", **context))
+    return respond(render_template("rewards/admin_redemptions.html", **context))
+
+
+def _redemption_or_404(redemption_id: int) -> Redemption:
+    redemption = db.session.get(Redemption, redemption_id)
+    if redemption is None:
+        abort(404)
+    return redemption
+
+
+def _act(redemption_id: int, action, done: str):
+    redemption = _redemption_or_404(redemption_id)
+    error, status = None, 200
+    if not ActionForm().validate_on_submit():
+        error, status = EXPIRED, 400
+    else:
+        try:
+            action(redemption)
+        except RedemptionConflict as conflict:
+            db.session.rollback()
+            db.session.refresh(redemption)
+            error, status = str(conflict), 409
+        else:
+            db.session.commit()
+    if partial_wanted():
+        body = render_template("rewards/_admin_redemption_row.html", r=redemption, action_form=ActionForm(), row_error=error)
+        return respond(body, status)
+    flash(error or done, "error" if error else "success")
+    return redirect(url_for("redemptions_admin.index"), 303)
+
+
+@bp.post("/<int:redemption_id>/complete")
+@admins_only
+def complete(redemption_id: int):
+    return _act(redemption_id, lambda r: set_completed(r, True, current_user.id), "Redemption marked completed.")
+
+
+@bp.post("/<int:redemption_id>/refund")
+@admins_only
+def refund_points(redemption_id: int):
+    return _act(redemption_id, lambda r: refund(r, current_user.id), "Redemption refunded: the points are back.")
+
+
+# ---------------------------------------------------------------- fans
+
+
+@bp.get("/fans")
+@admins_only
+def fans():
+    search = FanSearchForm(formdata=request.args)
+    search.validate()
+    query = "" if search.q.errors else (search.q.data or "").strip().lower()
+    stmt = (
+        select(User, PointsAccount.current_points)
+        .outerjoin(PointsAccount, PointsAccount.user_id == User.id)
+        .where(User.role == Role.PUBLISHER)
+        .order_by(User.username)
+        .limit(FANS_SHOWN)
+    )
+    if query:
+        stmt = stmt.where(
+            or_(func.lower(User.username).contains(query, autoescape=True), func.lower(User.email).contains(query, autoescape=True))
+        )
+    return respond(render_template("rewards/admin_fans.html", search=search, fans=db.session.execute(stmt).all()))
+
+
+def _fan_or_404(user_id: int) -> User:
+    fan = db.session.get(User, user_id)
+    if fan is None or fan.role != Role.PUBLISHER:
+        abort(404)
+    return fan
+
+
+@bp.route("/fans/<int:user_id>", methods=["GET", "POST"])
+@admins_only
+def fan(user_id: int):
+    fan = _fan_or_404(user_id)
+    form = BonusForm(formdata=None) if request.method == "GET" else BonusForm()
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.validate():
+            try:
+                give_bonus(fan, form.amount.data, current_user.id)
+            except PointsError as invalid:
+                apply_errors(form, {"amount": [str(invalid)]})
+            else:
+                db.session.commit()
+                flash(f"Points of {fan.username} changed by {form.amount.data:+,}.", "success")
+                return redirect(url_for("redemptions_admin.fan", user_id=fan.id), 303)
+        db.session.rollback()
+    page = history(fan.id, request.args.get("page", 1, type=int))
+    history_context = dict(page=page, history_endpoint="redemptions_admin.fan", history_params={"user_id": fan.id})
+    if request.method == "GET" and partial_wanted():
+        return respond(render_template("rewards/_history.html", **history_context))
+    context = dict(fan=fan, form=form, balance=balance(fan.id), **history_context)
+    return respond(render_template("rewards/admin_fan.html", **context), status)

@@ -1,0 +1,206 @@
+"""The rewards API (seed 002 shapes) for the network's scripts: header `x-api-key` with a network key.
+
+`{username}` is the publisher user's `username`. Lists are newest first, 25 a page, with `total` and
+`page_size`. All endpoints share one limit per key (REWARDS_API_RATE_LIMIT, 5000 per hour)."""
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flask import Blueprint, current_app, g, jsonify, request
+from sqlalchemy import update
+
+from portal.accounts.models import ApiKey
+from portal.accounts.service import find_api_key
+from portal.extensions import csrf, db, limiter
+from portal.ops.errors import error_response
+from portal.rewards.catalogue import list_rewards
+from portal.rewards.models import Redemption, Reward
+from portal.rewards.points import PointsError, balance, find_fan, give_bonus
+from portal.rewards.redemptions import RedemptionConflict, search_redemptions, set_completed
+from portal.types import utcnow
+
+bp = Blueprint("rewards_api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # authenticated by API key, not by a session cookie
+
+KEY_HEADER = "x-api-key"
+PAGE_SIZE = 25
+LAST_USED_EVERY = timedelta(minutes=1)
+ENDPOINTS = (
+    "rewards_api.rewards", "rewards_api.redemptions", "rewards_api.redemption", "rewards_api.fan_points", "rewards_api.fan_bonus",
+)
+
+
+@bp.before_request
+def authenticate_network_key():
+    if request.endpoint not in ENDPOINTS:
+        return None  # another blueprint's route under /api/v1 (or a 404): not ours to guard
+    secret = request.headers.get(KEY_HEADER)
+    if not secret:
+        return error_response(401, "Unauthorized", f"The {KEY_HEADER} header is missing.")
+    key = find_api_key(secret)
+    if key is None:
+        return error_response(401, "Unauthorized", "The API key is not valid (unknown or revoked).")
+    if key.advertiser_id is not None:
+        return error_response(401, "Unauthorized", "The rewards API takes a network API key, not an advertiser's.")
+    g.rewards_key_hash = key.key_hash
+    if key.last_used_at is None or utcnow() - key.last_used_at > LAST_USED_EVERY:  # not a row write per request
+        db.session.execute(
+            update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=utcnow()).execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+    return None
+
+
+def _limit() -> str:
+    return current_app.config["REWARDS_API_RATE_LIMIT"]
+
+
+def _limit_key() -> str:
+    return f"rewards-key:{g.rewards_key_hash}"
+
+
+# One budget per key across every endpoint here, as the reference API counts requests per key.
+limited = limiter.shared_limit(
+    _limit, scope="rewards-api", key_func=_limit_key, error_message="Too many requests for this API key."
+)
+
+
+def _stamp(value: datetime | None) -> str | None:
+    """ISO 8601 in UTC with milliseconds and Z, as the reference API writes times."""
+    if value is None:
+        return None
+    value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def _page() -> int | None:
+    page = request.args.get("page") or "1"
+    return int(page) if page.isdigit() and int(page) >= 1 else None
+
+
+def _flag(name: str):
+    """(value, ok): a missing flag is None; only true / false are accepted."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None, True
+    return {"true": True, "false": False}.get(raw.lower()), raw.lower() in ("true", "false")
+
+
+def reward_json(reward: Reward) -> dict:
+    return {
+        "reward_id": reward.id,
+        "created_at": _stamp(reward.created_at),
+        "title": reward.title,
+        "description": reward.description,
+        "bot_command": "",
+        "enabled": reward.enabled,
+        "points": reward.points_cost,
+        "sub_only": False,
+        "input_fields": reward.input_fields or [],
+    }
+
+
+def redemption_json(redemption: Redemption) -> dict:
+    return {
+        "reward_id": redemption.reward_id,
+        "redemption_id": redemption.id,
+        "created_at": _stamp(redemption.created_at),
+        "refunded": redemption.refunded,
+        "completed": redemption.completed,
+        "user_input": redemption.user_input or {},
+        "username": redemption.user.username,
+    }
+
+
+def _bad(message: str):
+    return error_response(400, "Bad Request", message)
+
+
+def _not_found(message: str):
+    return error_response(404, "Not Found", message)
+
+
+@bp.get("/rewards")
+@limited
+def rewards():
+    page = _page()
+    if page is None:
+        return _bad("page must be a whole number from 1.")
+    result = list_rewards(page=page, per_page=PAGE_SIZE)
+    return jsonify(rewards=[reward_json(r) for r in result.items], total=result.total, page_size=PAGE_SIZE)
+
+
+@bp.get("/redemptions")
+@limited
+def redemptions():
+    page = _page()
+    completed, completed_ok = _flag("completed")
+    refunded, refunded_ok = _flag("refunded")
+    reward_id = request.args.get("reward_id", "")
+    if page is None:
+        return _bad("page must be a whole number from 1.")
+    if not (completed_ok and refunded_ok):
+        return _bad("completed and refunded must be true or false.")
+    if reward_id and not reward_id.isdigit():
+        return _bad("reward_id must be a whole number.")
+    result = search_redemptions(
+        completed=completed, refunded=refunded, reward_id=int(reward_id) if reward_id else None,
+        page=page, per_page=PAGE_SIZE,
+    )
+    return jsonify(redemptions=[redemption_json(r) for r in result.items], total=result.total, page_size=PAGE_SIZE)
+
+
+@bp.route("/redemptions/<int:redemption_id>", methods=["GET", "PATCH"])
+@limited
+def redemption(redemption_id: int):
+    found = db.session.get(Redemption, redemption_id)
+    if found is None:
+        return _not_found("No redemption has this id.")
+    if request.method == "PATCH":
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict) or not isinstance(body.get("completed"), bool):
+            return _bad('Send a JSON body such as {"completed": true}.')
+        try:
+            set_completed(found, body["completed"], actor_id=None)
+        except RedemptionConflict as conflict:
+            db.session.rollback()
+            return _bad(str(conflict))
+        db.session.commit()
+    return jsonify(redemption=redemption_json(found))
+
+
+def _loyalty(fan) -> dict:
+    points = balance(fan.id)
+    return {
+        "fan": fan.username,
+        "total_points": points.total_points,
+        "current_points": points.current_points,
+        "updated_at": _stamp(points.updated_at or fan.created_at),
+    }
+
+
+@bp.get("/fans/<username>/points")
+@limited
+def fan_points(username: str):
+    fan = find_fan(username)
+    if fan is None:
+        return _not_found("No fan has this username.")
+    return jsonify(loyalty=_loyalty(fan))
+
+
+@bp.post("/fans/<username>/points/bonus")
+@limited
+def fan_bonus(username: str):
+    fan = find_fan(username)
+    if fan is None:
+        return _not_found("No fan has this username.")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or "amount" not in body:
+        return _bad('Send a JSON body such as {"amount": 100}.')
+    try:
+        give_bonus(fan, body["amount"], actor_id=None)
+    except PointsError as invalid:
+        db.session.rollback()
+        return _bad(str(invalid))
+    db.session.commit()
+    return jsonify(loyalty=_loyalty(fan))
