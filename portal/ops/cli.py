@@ -115,6 +115,10 @@ def _print_banner(url: str, logins) -> None:
     click.echo("Demo logins (email / password):")
     for role, email, password in logins:
         click.echo(f"  {email} / {password}    ({role})")
+    from portal.demo.reports import demo_pull_command
+
+    if pull := demo_pull_command(url):
+        click.echo(f"Pull a demo publisher's saved report: {pull}")
     click.echo("Press Ctrl-C to stop.")
 
 

@@ -1,1 +1,14 @@
 """The report builder, saved presets and token pulls."""
+
+
+def blueprints() -> tuple:
+    from portal.reports.api import api_bp
+    from portal.reports.views import bp
+
+    return (bp, api_bp)
+
+
+def commands() -> tuple:
+    from portal.reports.cli import reports_group
+
+    return (reports_group,)
