@@ -22,6 +22,7 @@ DOMAINS = (
     "conversions",
     "reports",
     "exports",
+    "logs",
     "rewards",
     "audit",
     "dashboard",

@@ -1,0 +1,50 @@
+"""Raw log pages (clicks, conversions, hourly impressions) for every role, each scoped to the viewer's rows.
+
+A publisher sees its own rows, an advertiser the rows of its offers, an admin everything. HTMX filter
+changes get the table partial of the same route.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user
+
+from portal.accounts.auth import role_required
+from portal.accounts.models import Role
+from portal.htmx import partial_wanted, respond
+from portal.logs.service import LOGS, LogFilter, LogFilterInvalid, LogPage, log_page, offer_choices, scope_of
+from portal.timezones import zone
+
+bp = Blueprint("logs", __name__, url_prefix="/logs")
+signed_in = role_required(Role.ADMIN, Role.PUBLISHER, Role.ADVERTISER)
+# The export kind (portal/exports) that writes each log.
+EXPORT_KINDS = {"clicks": "click_logs", "conversions": "conversion_logs", "impressions": "impression_logs"}
+
+
+@signed_in
+def show(name: str):
+    log = LOGS[name]
+    scope = scope_of(current_user)
+    tz = zone(current_user.timezone)
+    error, status = None, 200
+    try:
+        log_filter = LogFilter.from_args(request.args)
+    except LogFilterInvalid as invalid:
+        error, status = str(invalid), 400
+        log_filter = LogFilter()
+    if error:
+        page = LogPage(rows=[], page=1, per_page=1, total=0)
+    else:
+        page = log_page(log, log_filter, scope, tz, page=request.args.get("page", 1, type=int))
+    context = dict(
+        log=log, logs=LOGS, page=page, error=error, filters=log_filter.to_args(), export_kind=EXPORT_KINDS[name],
+        header=log.header(scope), cells=[log.cells(row, tz, scope) for row in page.rows], zone_name=tz.key,
+    )
+    if partial_wanted():
+        return respond(render_template("logs/_table.html", **context), status)
+    context.update(offers=offer_choices(scope), args=request.args)
+    return respond(render_template("logs/index.html", **context), status)
+
+
+# One endpoint per log (logs.clicks, logs.conversions, logs.impressions), so menus can link to each.
+for _name in LOGS:
+    bp.add_url_rule(f"/{_name}", endpoint=_name, view_func=show, defaults={"name": _name}, methods=["GET"])
