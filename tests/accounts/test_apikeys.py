@@ -1,5 +1,6 @@
 """Settings → API keys over HTTP: who may reach it, the secret shown once, revoking in place, isolation."""
 import hashlib
+import json
 import re
 
 import pytest
@@ -174,3 +175,49 @@ def test_menus_link_the_page_for_admins_and_advertisers_only(admin_client, adver
     assert f'href="{URL}"' in admin_client.get("/").get_data(as_text=True)
     assert f'href="{URL}"' in advertiser_client.get("/").get_data(as_text=True)
     assert f'href="{URL}"' not in publisher_client.get("/").get_data(as_text=True)
+
+
+def test_the_page_always_shows_a_copyable_curl_example_with_a_placeholder_key(advertiser_client):
+    advertiser_client.post(URL, data={"name": "CRM events"})
+    page = advertiser_client.get(URL).get_data(as_text=True)
+    assert (
+        'curl -X POST http://localhost/api/v1/events -H "X-API-Key: YOUR_API_KEY" -H "Content-Type: application/json"'
+        """ -d '{"type":"registration","player_id":"p-1"}'"""
+    ) in page
+    assert 'id="api-key-curl"' in page and 'data-copy-target="#api-key-curl"' in page
+
+
+def test_the_placeholder_example_follows_the_request_host_or_the_public_base_url(app, advertiser_user, advertiser_client):
+    db.session.commit()
+    elsewhere = app.test_client()
+    with elsewhere.session_transaction(base_url="https://portal.example.org") as session:
+        session["_user_id"] = str(advertiser_user.id)
+    page = elsewhere.get(URL, base_url="https://portal.example.org").get_data(as_text=True)
+    assert "curl -X POST https://portal.example.org/api/v1/events" in page
+    app.config["PUBLIC_BASE_URL"] = "https://track.example.com"
+    try:
+        page = advertiser_client.get(URL).get_data(as_text=True)
+    finally:
+        app.config["PUBLIC_BASE_URL"] = ""
+    assert "curl -X POST https://track.example.com/api/v1/events" in page
+
+
+def test_right_after_creation_the_example_carries_the_key_not_the_placeholder(advertiser_client):
+    page = advertiser_client.post(URL, data={"name": "CRM"}).get_data(as_text=True)
+    assert f'-H "X-API-Key: {new_secret(page)}"' in page and "YOUR_API_KEY" not in page
+
+
+def test_the_example_posts_a_body_the_events_api_accepts(app, advertiser_client):
+    from portal.events.schemas import validate_event
+
+    page = advertiser_client.get(URL).get_data(as_text=True)
+    body = re.search(r"-d '([^']+)'", page).group(1)
+    assert json.loads(body) == {"type": "registration", "player_id": "p-1"}
+    assert validate_event(json.loads(body)).player_key() == "p-1"  # raises on a body the API would refuse
+
+
+def test_network_keys_get_no_event_example_since_the_events_api_refuses_them(admin_client):
+    page = admin_client.get(URL).get_data(as_text=True)
+    assert "YOUR_API_KEY" not in page
+    page = admin_client.post(URL, data={"name": "Ops"}).get_data(as_text=True)
+    assert "/api/v1/events" not in page
