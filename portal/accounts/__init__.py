@@ -2,7 +2,7 @@
 
 
 def blueprints() -> tuple:
-    from portal.accounts import admin_views, apikey_views, views
+    from portal.accounts import admin_views, apikey_views, invite_views, views  # noqa: F401  (invite_views registers on views.bp)
 
     return (views.bp, apikey_views.bp, admin_views.bp)
 

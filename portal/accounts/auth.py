@@ -14,7 +14,9 @@ from portal.extensions import db
 def load_user(user_id: str) -> User | None:
     if not user_id.isdigit():
         return None
-    return db.session.get(User, int(user_id))
+    user = db.session.get(User, int(user_id))
+    # A deactivated or suspended user's open sessions end at their next request, not only new sign-ins.
+    return user if user is not None and user.is_active else None
 
 
 def role_required(*roles: Role) -> Callable:

@@ -58,3 +58,12 @@ class UserFilterForm(FlaskForm):
 
     def email_query(self) -> str:
         return "" if self.q.errors else (self.q.data or "")
+
+
+class SetPasswordForm(FlaskForm):
+    """The public page an invite or reset link opens."""
+
+    password = PasswordField("New password", validators=[DataRequired(), Length(max=256)])
+    confirm_password = PasswordField(
+        "Repeat new password", validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")]
+    )

@@ -53,3 +53,10 @@ def pickable_landing_pages(offer_id: int | None) -> list[LandingPage]:
             .order_by(LandingPage.name, LandingPage.id)
         )
     )
+
+
+def listed_offers_query(publisher_id: int) -> Select:
+    """What the publisher's offer list shows: offers it may promote, plus live Requires_Approval offers it
+    may ask to promote. Private offers it has no approval for never appear."""
+    askable = and_(Offer.active.is_(True), Offer.archived_at.is_(None), Offer.visibility == Visibility.REQUIRES_APPROVAL)
+    return select(Offer).where(or_(_promotable(publisher_id), askable)).order_by(Offer.name, Offer.id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    EmailField,
     HiddenField,
     SearchField,
     SelectField,
@@ -16,8 +17,9 @@ from wtforms.validators import Optional
 
 from portal.forms import optional_int
 from portal.network.listing import STATUSES
-from portal.network.models import PayoutType, RevenueType, Visibility
+from portal.network.models import PayoutType, PublisherStatus, RevenueType, ThrottleStatus, Visibility
 from portal.network.rules import Invalid
+from portal.network.publishers import PUBLISHER_BULK_ACTIONS, PUBLISHER_STATUSES
 from portal.network.service import BULK_ACTIONS
 
 
@@ -171,3 +173,77 @@ class OfferFilterForm(_FilterForm):
 
     def visibility_value(self) -> Visibility | None:
         return next((v for v in Visibility if v.value == self.visibility.data), None)
+
+
+# ---------------------------------------------------------------- publishers
+
+
+class PublisherBulkForm(BulkForm):
+    action = SelectField("With the selected", choices=[SelectChoice("", "Choose an action…")] + [
+        SelectChoice(value, label) for value, label in PUBLISHER_BULK_ACTIONS.items()
+    ], validate_choice=False)
+
+
+class PublisherFilterForm(_FilterForm):
+    q = SearchField("Name, email or id", validators=[Optional()])
+    status = SelectField("Status", choices=[SelectChoice(k, v) for k, v in PUBLISHER_STATUSES.items()], default="current",
+                         validate_choice=False)
+
+    def status_value(self) -> str:
+        return self.status.data if self.status.data in PUBLISHER_STATUSES else "current"
+
+
+class PublisherForm(ServiceForm):
+    name = StringField("Name")
+    status = SelectField("Status", choices=_enum_choices(PublisherStatus), default="Active", validate_choice=False,
+                         description="Only an Active publisher's links send traffic to offers.")
+    email = StringField("Email")
+    website = StringField("Website")
+    country = StringField("Country", description="Two-letter ISO code, e.g. DE.")
+    timezone = StringField("Time zone", default="UTC", description="e.g. Europe/Berlin.")
+    postback_url = StringField("Postback URL")
+
+
+class InviteUserForm(ServiceForm):
+    email = EmailField("Email")
+    first_name = StringField("First name")
+    last_name = StringField("Last name")
+
+
+class _OfferEventChoice:
+    offer_id = SelectField("Offer", coerce=optional_int, validate_choice=False)
+    offer_event_id = SelectField("Offer event", coerce=optional_int, validate_choice=False)
+
+    def fill_choices(self, offers) -> None:
+        self.offer_id.choices = [SelectChoice("", "Pick an offer…")] + [SelectChoice(o.id, o.name) for o in offers]
+        self.offer_event_id.choices = [SelectChoice("", "Whole offer (every event)")] + [
+            SelectChoice(e.id, f"{o.name} › {e.name} ({e.code})") for o in offers for e in o.events
+        ]
+
+
+class CustomPayoutForm(_OfferEventChoice, PayoutTermsMixin, ServiceForm):
+    active = BooleanField("Active", default=True)
+
+
+class CustomThrottleForm(_OfferEventChoice, ServiceForm):
+    percentage = StringField("Throttle percentage", description="0–100: the share of conversions sent to the status.")
+    throttle_status = SelectField("Resulting status", choices=_enum_choices(ThrottleStatus), default="Rejected",
+                                  validate_choice=False)
+    sub1 = StringField("sub1", description="Optional: only traffic with this value.")
+    sub2 = StringField("sub2")
+    sub3 = StringField("sub3")
+    sub4 = StringField("sub4")
+    sub5 = StringField("sub5")
+    active = BooleanField("Active", default=True)
+
+
+class OfferSearchForm(FlaskForm):
+    """The publisher's offer list: a name search (GET, so no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    q = SearchField("Offer name", validators=[Optional()])
+
+    def query_args(self) -> dict:
+        return {"q": self.q.data} if self.q.data else {}

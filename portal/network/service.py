@@ -54,13 +54,13 @@ OFFER_SORTS = {
 # ---------------------------------------------------------------- shared lifecycle
 
 
-def _create(actor_id: int, obj, fields) -> None:
+def create_audited(actor_id: int, obj, fields) -> None:
     db.session.add(obj)
     db.session.flush()
     record(actor_id, "create", obj, {name: (None, value) for name, value in snapshot(obj, fields).items()})
 
 
-def _update(actor_id: int, obj, values: dict) -> dict:
+def update_audited(actor_id: int, obj, values: dict) -> dict:
     if obj.archived_at is not None:
         raise Invalid({"": "This record is archived; restore it before you change it."})
     before = snapshot(obj, values)
@@ -73,7 +73,7 @@ def _update(actor_id: int, obj, values: dict) -> dict:
     return changes
 
 
-def _archive(actor_id: int, obj) -> bool:
+def archive_audited(actor_id: int, obj) -> bool:
     if obj.archived_at is not None:
         return False
     obj.archived_at = utcnow()
@@ -82,7 +82,7 @@ def _archive(actor_id: int, obj) -> bool:
     return True
 
 
-def _restore(actor_id: int, obj) -> bool:
+def restore_audited(actor_id: int, obj) -> bool:
     if obj.archived_at is None:
         return False
     before, obj.archived_at = obj.archived_at, None
@@ -161,26 +161,26 @@ def _check_advertiser(values: dict, advertiser_id: int | None = None) -> dict:
 
 def create_advertiser(actor_id: int, values: dict) -> Advertiser:
     advertiser = Advertiser(**_check_advertiser(values))
-    _create(actor_id, advertiser, ADVERTISER_FIELDS)
+    create_audited(actor_id, advertiser, ADVERTISER_FIELDS)
     return advertiser
 
 
 def update_advertiser(actor_id: int, advertiser: Advertiser, values: dict) -> dict:
     """Change the advertiser; returns the audited changes."""
-    return _update(actor_id, advertiser, _check_advertiser(values, advertiser.id))
+    return update_audited(actor_id, advertiser, _check_advertiser(values, advertiser.id))
 
 
 def archive_advertiser(actor_id: int, advertiser: Advertiser) -> bool:
     """Archive the advertiser and its offers (each offer is restored on its own later)."""
-    if not _archive(actor_id, advertiser):
+    if not archive_audited(actor_id, advertiser):
         return False
     for offer in advertiser.offers:
-        _archive(actor_id, offer)
+        archive_audited(actor_id, offer)
     return True
 
 
 def restore_advertiser(actor_id: int, advertiser: Advertiser) -> bool:
-    return _restore(actor_id, advertiser)
+    return restore_audited(actor_id, advertiser)
 
 
 def bulk_update_advertisers(actor_id: int, ids, action: str) -> int:
@@ -256,24 +256,24 @@ def _domain(errors: dict, value) -> str:
 
 def create_offer(actor_id: int, values: dict) -> Offer:
     offer = Offer(**_check_offer(values))
-    _create(actor_id, offer, OFFER_FIELDS)
+    create_audited(actor_id, offer, OFFER_FIELDS)
     return offer
 
 
 def update_offer(actor_id: int, offer: Offer, values: dict) -> dict:
     """Change the offer's settings and default payout plan; returns the audited changes."""
-    return _update(actor_id, offer, _check_offer(values, offer))
+    return update_audited(actor_id, offer, _check_offer(values, offer))
 
 
 def archive_offer(actor_id: int, offer: Offer) -> bool:
     """Archived offers cannot be promoted: their links get the 404 page or the fallback URL."""
-    return _archive(actor_id, offer)
+    return archive_audited(actor_id, offer)
 
 
 def restore_offer(actor_id: int, offer: Offer) -> bool:
     if offer.archived_at is not None and offer.advertiser.archived_at is not None:
         raise Invalid({"": f"Restore the advertiser “{offer.advertiser.name}” first."})
-    return _restore(actor_id, offer)
+    return restore_audited(actor_id, offer)
 
 
 def bulk_update_offers(actor_id: int, ids, action: str) -> int:
@@ -282,7 +282,7 @@ def bulk_update_offers(actor_id: int, ids, action: str) -> int:
 
 def _restore_if_possible(actor_id: int, offer: Offer) -> bool:
     """In a bulk restore, offers of an archived advertiser stay archived instead of failing the batch."""
-    return offer.advertiser.archived_at is None and _restore(actor_id, offer)
+    return offer.advertiser.archived_at is None and restore_audited(actor_id, offer)
 
 
 def search_offers(

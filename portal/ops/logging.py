@@ -11,8 +11,8 @@ from flask import Flask, g, request
 log = logging.getLogger("tracklane.request")
 REQUEST_ID_HEADER = "X-Request-ID"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
-# Paths whose last segment is a credential (report tokens) are logged with it masked.
-_SECRET_PATHS = re.compile(r"^(/api/v1/reports/)[^/?]+")
+# Paths whose last segment is a credential (report tokens, set-password links) are logged with it masked.
+_SECRET_PATHS = re.compile(r"^(/api/v1/reports/|/set-password/)[^/?]+")
 
 
 def loggable_path(path: str) -> str:

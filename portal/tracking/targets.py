@@ -10,7 +10,7 @@ from sqlalchemy import select
 from portal.creatives.models import Creative
 from portal.extensions import db
 from portal.links.models import TrackingLink
-from portal.network.models import LandingPage, Offer
+from portal.network.models import LandingPage, Offer, Publisher, PublisherStatus
 from portal.subids.models import BlockedSubId
 
 CACHE_SECONDS = 10.0
@@ -25,7 +25,7 @@ class LinkTarget:
     marketing_source_id: int | None
     destination: str
     fallback_url: str
-    live: bool  # false when the link, its offer or its landing page is archived or paused
+    live: bool  # false when the link, its offer or its landing page is archived or paused, or its publisher is not Active
     blocked_sub_ids: frozenset[str]
 
 
@@ -67,20 +67,23 @@ def clear_cache() -> None:
 
 def _load_link(public_id: str) -> LinkTarget | None:
     row = db.session.execute(
-        select(TrackingLink, Offer, LandingPage)
+        select(TrackingLink, Offer, LandingPage, Publisher.status, Publisher.archived_at)
         .join(Offer, Offer.id == TrackingLink.offer_id)
+        .join(Publisher, Publisher.id == TrackingLink.publisher_id)
         .outerjoin(LandingPage, LandingPage.id == TrackingLink.landing_page_id)
         .where(TrackingLink.public_id == public_id)
     ).first()
     if row is None:
         return None
-    link, offer, page = row
+    link, offer, page, publisher_status, publisher_archived_at = row
     blocked = db.session.scalars(
         select(BlockedSubId.sub_id).where(
             BlockedSubId.publisher_id == link.publisher_id, BlockedSubId.offer_id == link.offer_id
         )
     ).all()
     live = link.archived_at is None and offer.archived_at is None and offer.active
+    # A Pending, Suspended or archived publisher's links stop like a paused offer's (portal/network/publishers.py).
+    live = live and publisher_status == PublisherStatus.ACTIVE and publisher_archived_at is None
     if page is not None:
         live = live and page.archived_at is None
     destination = (page.url if page is not None else "") or link.destination_url or offer.destination_url

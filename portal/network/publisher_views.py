@@ -1,0 +1,183 @@
+"""Admin → Publishers: list (search, status filter, sorting, pages, bulk actions), create, the publisher
+page (profile edited in place, traffic summary, users, custom payouts and throttles) and archive / restore."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+
+from portal.extensions import db
+from portal.network.custom_terms import term_labels, term_offers
+from portal.network.forms import (
+    ActionForm,
+    CustomPayoutForm,
+    CustomThrottleForm,
+    InviteUserForm,
+    PublisherBulkForm,
+    PublisherFilterForm,
+    PublisherForm,
+)
+from portal.network.listing import parse_sort
+from portal.network.models import Publisher
+from portal.network.publisher_users import publisher_users
+from portal.network.publishers import (
+    PUBLISHER_SORTS,
+    archive_publisher,
+    bulk_update_publishers,
+    create_publisher,
+    restore_publisher,
+    search_publishers,
+    traffic_summary,
+    update_publisher,
+)
+from portal.network.rules import Invalid
+from portal.network.views import (
+    _lifecycle,
+    actor_id,
+    admins_only,
+    apply_bulk,
+    bp,
+    get_or_404,
+    list_state,
+    partial_wanted,
+    respond,
+)
+
+SECTIONS = {
+    "profile": "network/publisher/_profile.html",
+    "users": "network/publisher/_users.html",
+    "payouts": "network/publisher/_payouts.html",
+    "throttles": "network/publisher/_throttles.html",
+}
+
+
+def _publishers_table(source, status: int = 200, message: str = "", error: str = ""):
+    form = PublisherFilterForm(formdata=source)
+    form.validate()
+    sort = parse_sort(form.sort.data, PUBLISHER_SORTS, "name")
+    state, page_number = list_state(form, sort, "name", source)
+    page = search_publishers(form.q.data or "", form.status_value(), sort, page_number)
+    context = dict(form=form, page=page, sort=sort, state=state, page_number=page_number,
+                   bulk_form=PublisherBulkForm(formdata=None), message=message, error=error)
+    template = "network/publisher/_table.html" if partial_wanted() else "network/publisher/list.html"
+    return respond(render_template(template, **context), status)
+
+
+@bp.get("/publishers")
+@admins_only
+def publishers():
+    return _publishers_table(request.args)
+
+
+@bp.post("/publishers/bulk")
+@admins_only
+def publishers_bulk():
+    message, error = apply_bulk(bulk_update_publishers, "publisher")
+    if partial_wanted():
+        return _publishers_table(request.form, 400 if error else 200, message, error)
+    flash(error or message, "error" if error else "success")
+    filters = PublisherFilterForm(formdata=request.form)
+    state, page = list_state(filters, parse_sort(request.form.get("sort"), PUBLISHER_SORTS, "name"), "name", request.form)
+    return redirect(url_for("network_admin.publishers", page=page if page > 1 else None, **state))
+
+
+@bp.route("/publishers/new", methods=["GET", "POST"])
+@admins_only
+def publisher_new():
+    form = PublisherForm()
+    if request.method == "POST" and form.validate():
+        try:
+            publisher = create_publisher(actor_id(), form.values())
+        except Invalid as error:
+            db.session.rollback()
+            form.apply(error)
+        else:
+            db.session.commit()
+            flash(f"Publisher “{publisher.name}” is added: invite its users below.", "success")
+            return redirect(url_for("network_admin.publisher", publisher_id=publisher.id))
+    return respond(render_template("network/publisher/new.html", form=form), 400 if request.method == "POST" else 200)
+
+
+def publisher_page_context(publisher: Publisher, **state) -> dict:
+    """Everything the publisher page shows; `state` overrides one section's forms and messages."""
+    offers = term_offers()
+    payout_form = CustomPayoutForm(formdata=None, prefix="new-payout")
+    throttle_form = CustomThrottleForm(formdata=None, prefix="new-throttle")
+    context = dict(
+        publisher=publisher,
+        action_form=ActionForm(),
+        profile_form=None,
+        users=publisher_users(publisher.id),
+        invite_form=InviteUserForm(formdata=None, prefix="invite"),
+        invite_link=None,
+        link_user=None,
+        payout_form=payout_form,
+        editing_payout=None,
+        payout_edit_form=None,
+        throttle_form=throttle_form,
+        editing_throttle=None,
+        throttle_edit_form=None,
+        section=None,
+        section_message="",
+        section_error="",
+        **term_labels(publisher.id),
+    )
+    context.update(state)
+    for name in ("payout_form", "payout_edit_form", "throttle_form", "throttle_edit_form"):
+        if context[name] is not None:
+            context[name].fill_choices(offers)
+    return context
+
+
+def publisher_section(publisher: Publisher, section: str, status: int = 200, **state):
+    """One section for HTMX, or the whole page (with the traffic summary) for a browser without JS."""
+    context = publisher_page_context(publisher, section=section, **state)
+    if partial_wanted() and section:
+        return respond(render_template(SECTIONS[section], **context), status)
+    return respond(render_template("network/publisher/page.html", summary=traffic_summary(publisher.id), **context), status)
+
+
+@bp.get("/publishers/<int:publisher_id>")
+@admins_only
+def publisher(publisher_id: int):
+    return publisher_section(get_or_404(Publisher, publisher_id), None)
+
+
+@bp.route("/publishers/<int:publisher_id>/edit", methods=["GET", "POST"])
+@admins_only
+def publisher_edit(publisher_id: int):
+    """The profile, edited in place on the publisher page."""
+    publisher = get_or_404(Publisher, publisher_id)
+    if request.method == "GET":
+        form = PublisherForm(obj=publisher, formdata=None)
+        form.status.data = publisher.status.value
+        return publisher_section(publisher, "profile", profile_form=form)
+    form = PublisherForm()
+    if form.validate():
+        try:
+            changes = update_publisher(actor_id(), publisher, form.values())
+        except Invalid as error:
+            form.apply(error)
+        else:
+            db.session.commit()
+            message = f"Publisher “{publisher.name}” is saved." if changes else "Nothing changed."
+            if partial_wanted():
+                return publisher_section(publisher, "profile", section_message=message)
+            flash(message, "success")
+            return redirect(url_for("network_admin.publisher", publisher_id=publisher.id))
+    db.session.rollback()
+    return publisher_section(get_or_404(Publisher, publisher_id), "profile", 400, profile_form=form)
+
+
+@bp.post("/publishers/<int:publisher_id>/archive")
+@admins_only
+def publisher_archive(publisher_id: int):
+    publisher = get_or_404(Publisher, publisher_id)
+    return _lifecycle(publisher, archive_publisher, f"Publisher “{publisher.name}” is archived: its links stop sending traffic.",
+                      "network_admin.publisher", publisher_id=publisher.id)
+
+
+@bp.post("/publishers/<int:publisher_id>/restore")
+@admins_only
+def publisher_restore(publisher_id: int):
+    publisher = get_or_404(Publisher, publisher_id)
+    return _lifecycle(publisher, restore_publisher, f"Publisher “{publisher.name}” is restored.",
+                      "network_admin.publisher", publisher_id=publisher.id)

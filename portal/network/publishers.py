@@ -1,0 +1,196 @@
+"""Publisher verbs: validate, change, audit, flush (views commit); the list and the traffic summary.
+
+A publisher's status decides whether its links send traffic: only an Active, non-archived publisher's
+links are live. Links of a Pending or Suspended (or archived) publisher behave like links of a paused
+offer (portal/tracking/targets.py): the visitor goes to the offer's fallback URL, or gets the 404 page,
+and no click is recorded. Its users still sign in (each user has a status of its own) and see their
+history; reactivating the publisher makes the same links work again."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import case, func, or_, select, type_coerce
+
+from portal.conversions.models import Conversion, ConversionStatus
+from portal.extensions import db
+from portal.links.models import TrackingLink
+from portal.network import rules
+from portal.network.listing import Sort, apply_sort, paginate
+from portal.network.models import Publisher, PublisherStatus
+from portal.network.rules import Invalid
+from portal.network.service import archive_audited, create_audited, restore_audited, update_audited
+from portal.timezones import is_valid_timezone
+from portal.tracking.models import Click
+from portal.types import Money, utcnow
+
+PUBLISHER_FIELDS = ("name", "email", "website", "country", "timezone", "postback_url", "status")
+PUBLISHER_BULK_ACTIONS = {"activate": "Set active", "suspend": "Suspend", "archive": "Archive", "restore": "Restore"}
+# Status filter value -> label; "current" (everything not archived) is the default.
+PUBLISHER_STATUSES = {
+    "current": "Not archived", "Active": "Active", "Pending": "Pending", "Suspended": "Suspended",
+    "archived": "Archived", "all": "All",
+}
+PUBLISHER_SORTS = {
+    "id": Publisher.id,
+    "name": func.lower(Publisher.name),
+    "email": func.lower(Publisher.email),
+    "country": Publisher.country,
+    "status": Publisher.status,
+    "created_at": Publisher.created_at,
+}
+SUMMARY_DAYS = 30
+
+
+def _check_publisher(values: dict, publisher_id: int | None = None) -> dict:
+    errors: dict[str, str] = {}
+    name = rules.text(errors, "name", values.get("name"), 200, required="Give the publisher a name.")
+    if name and "name" not in errors:
+        taken = db.session.scalar(
+            select(Publisher.id).where(func.lower(Publisher.name) == name.lower(), Publisher.id != (publisher_id or 0))
+        )
+        if taken is not None:
+            errors["name"] = "Another publisher has this name."
+    timezone = (values.get("timezone") or "UTC").strip()
+    if not is_valid_timezone(timezone):
+        errors["timezone"] = "Pick a time zone such as Europe/Berlin or UTC."
+    cleaned = {
+        "name": name,
+        "email": rules.email(errors, "email", values.get("email")),
+        "website": rules.url(errors, "website", values.get("website"), max_length=255),
+        "country": rules.country(errors, "country", values.get("country")),
+        "timezone": timezone,
+        "postback_url": rules.url(errors, "postback_url", values.get("postback_url")),
+        "status": rules.choice(errors, "status", values.get("status") or PublisherStatus.ACTIVE, PublisherStatus),
+    }
+    if errors:
+        raise Invalid(errors)
+    return cleaned
+
+
+def create_publisher(actor_id: int, values: dict) -> Publisher:
+    publisher = Publisher(**_check_publisher(values))
+    create_audited(actor_id, publisher, PUBLISHER_FIELDS)
+    return publisher
+
+
+def update_publisher(actor_id: int, publisher: Publisher, values: dict) -> dict:
+    """Change the profile and status; returns the audited changes."""
+    return update_audited(actor_id, publisher, _check_publisher(values, publisher.id))
+
+
+def archive_publisher(actor_id: int, publisher: Publisher) -> bool:
+    """Archived publishers' links stop, as suspended ones' do; the rows and their history stay."""
+    return archive_audited(actor_id, publisher)
+
+
+def restore_publisher(actor_id: int, publisher: Publisher) -> bool:
+    return restore_audited(actor_id, publisher)
+
+
+def set_publisher_status(actor_id: int, publisher: Publisher, status: PublisherStatus) -> bool:
+    if publisher.archived_at is not None or publisher.status == status:
+        return False
+    return bool(update_audited(actor_id, publisher, {"status": status}))
+
+
+def bulk_update_publishers(actor_id: int, ids, action: str) -> int:
+    """Apply `action` to the selected publishers; returns how many changed (archived ones keep their status)."""
+    if action not in PUBLISHER_BULK_ACTIONS:
+        raise Invalid({"action": "Pick what to do with the selected rows."})
+    ids = {int(i) for i in ids if str(i).isdigit()}
+    if not ids:
+        raise Invalid({"ids": "Select at least one row."})
+    changed = 0
+    for publisher in db.session.scalars(select(Publisher).where(Publisher.id.in_(ids)).order_by(Publisher.id)):
+        if action == "archive":
+            changed += archive_publisher(actor_id, publisher)
+        elif action == "restore":
+            changed += restore_publisher(actor_id, publisher)
+        else:
+            status = PublisherStatus.ACTIVE if action == "activate" else PublisherStatus.SUSPENDED
+            changed += set_publisher_status(actor_id, publisher, status)
+    return changed
+
+
+def search_publishers(query: str = "", status: str = "current", sort: Sort = Sort("name"), page: int = 1) -> Pagination:
+    stmt = select(Publisher)
+    if status == "archived":
+        stmt = stmt.where(Publisher.archived_at.is_not(None))
+    elif status != "all":
+        stmt = stmt.where(Publisher.archived_at.is_(None))
+        member = next((s for s in PublisherStatus if s.value == status), None)
+        if member is not None:
+            stmt = stmt.where(Publisher.status == member)
+    needle = query.strip().lower()
+    if needle:
+        stmt = stmt.where(
+            or_(
+                func.lower(Publisher.name).contains(needle, autoescape=True),
+                func.lower(Publisher.email).contains(needle, autoescape=True),
+                Publisher.id == (int(needle) if needle.isdigit() else -1),
+            )
+        )
+    return paginate(apply_sort(stmt, sort, PUBLISHER_SORTS, Publisher.id), page)
+
+
+def publisher_choices() -> list[Publisher]:
+    return list(db.session.scalars(select(Publisher).where(Publisher.archived_at.is_(None)).order_by(Publisher.name)))
+
+
+# ---------------------------------------------------------------- traffic summary
+
+
+@dataclass(frozen=True)
+class CurrencyTotals:
+    currency: str
+    conversions: int
+    pending: Decimal
+    approved: Decimal
+    rejected: Decimal
+
+
+@dataclass(frozen=True)
+class TrafficSummary:
+    days: int
+    clicks: int
+    unique_clicks: int
+    conversions: int
+    by_currency: list[CurrencyTotals]
+    links: int
+    live_links: int
+
+
+def _sum_if(status: ConversionStatus):
+    # Money stores scaled integers on SQLite: the coerced sum converts back to an exact Decimal on both.
+    return type_coerce(func.coalesce(func.sum(case((Conversion.status == status, Conversion.payout), else_=0)), 0), Money)
+
+
+def traffic_summary(publisher_id: int, days: int = SUMMARY_DAYS) -> TrafficSummary:
+    """The last `days` days from the raw tables; each query is bounded by (publisher_id, created_at),
+    which the clicks and conversions indexes cover."""
+    since = utcnow() - timedelta(days=days)
+    clicks, unique = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(case((Click.is_unique.is_(True), 1), else_=0)), 0))
+        .where(Click.publisher_id == publisher_id, Click.created_at >= since, Click.is_bot.is_(False))
+    ).one()
+    rows = db.session.execute(
+        select(
+            Conversion.currency,
+            func.count(),
+            _sum_if(ConversionStatus.PENDING),
+            _sum_if(ConversionStatus.APPROVED),
+            _sum_if(ConversionStatus.REJECTED),
+        )
+        .where(Conversion.publisher_id == publisher_id, Conversion.created_at >= since)
+        .group_by(Conversion.currency)
+        .order_by(Conversion.currency)
+    ).all()
+    by_currency = [CurrencyTotals(*row) for row in rows]
+    links, live = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(case((TrackingLink.archived_at.is_(None), 1), else_=0)), 0))
+        .where(TrackingLink.publisher_id == publisher_id)
+    ).one()
+    return TrafficSummary(days, int(clicks), int(unique), sum(t.conversions for t in by_currency), by_currency, int(links), int(live))
