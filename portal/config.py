@@ -66,6 +66,7 @@ def load_config() -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "EVENTS_RATE_LIMIT": os.environ.get("EVENTS_RATE_LIMIT", "1200 per minute"),  # per API key
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per minute"),
+        "REWARDS_API_RATE_LIMIT": os.environ.get("REWARDS_API_RATE_LIMIT", "5000 per hour"),  # per API key
         "RATELIMIT_HEADERS_ENABLED": True,
         # Argon2id cost; tests lower it, production keeps the library's recommended defaults.
         "PASSWORD_HASH_TIME_COST": int(os.environ.get("PASSWORD_HASH_TIME_COST", "3")),
@@ -77,4 +78,9 @@ def load_config() -> dict:
         "GEO_COUNTRY_HEADER": os.environ.get("GEO_COUNTRY_HEADER", ""),
         # A MaxMind-format country database (GeoLite2-Country, DB-IP Lite …) for visitors without that header.
         "GEOIP_DATABASE": os.environ.get("GEOIP_DATABASE", ""),
+        # Download center: days a finished export's file is kept, minutes a download link stays valid,
+        # rows an export job writes between progress reports (and cancel checks).
+        "EXPORT_RETENTION_DAYS": int(os.environ.get("EXPORT_RETENTION_DAYS", "7")),
+        "EXPORT_LINK_MINUTES": int(os.environ.get("EXPORT_LINK_MINUTES", "60")),
+        "EXPORT_CHUNK_ROWS": int(os.environ.get("EXPORT_CHUNK_ROWS", "10000")),
     }

@@ -4,10 +4,13 @@ from __future__ import annotations
 from redis import Redis
 from rq.cron import CronScheduler
 
+from portal.exports.jobs import purge_expired_exports, recover_stalled_exports
+from portal.reports.rollups import refresh_rollups
+from portal.rewards.jobs import award_points
 from portal.tracking.jobs import flush_traffic
 
 # (job, seconds between runs)
-PERIODIC_JOBS = ((flush_traffic, 5),)
+PERIODIC_JOBS = ((flush_traffic, 5), (recover_stalled_exports, 60), (purge_expired_exports, 3600), (award_points, 60), (refresh_rollups, 30))
 
 
 def build_scheduler(connection: Redis) -> CronScheduler:

@@ -19,12 +19,16 @@ from portal.extensions import db
 from portal.links.models import MarketingSource, TrackingLink
 from portal.network.models import (
     Advertiser,
+    CustomPayout,
+    CustomThrottle,
     LandingPage,
     Offer,
     OfferEvent,
     PayoutType,
     Publisher,
+    ThrottleStatus,
 )
+from portal.rewards.models import PointsRule, Reward
 from portal.subids.models import SubId
 from portal.tracking.models import Click
 from portal.types import utcnow
@@ -187,3 +191,49 @@ class ConversionFactory(Base):
     class Meta:
         model = Conversion
         exclude = ("link",)
+
+
+class CustomPayoutFactory(Base):
+    publisher = factory.SubFactory(PublisherFactory)
+    publisher_id = factory.LazyAttribute(lambda o: o.publisher.id)
+    offer = factory.SubFactory(OfferFactory)
+    offer_id = factory.LazyAttribute(lambda o: o.offer.id)
+    payout_type = PayoutType.CPA
+    payout = Decimal("40.00")
+
+    class Meta:
+        model = CustomPayout
+        exclude = ("publisher", "offer")
+
+
+class CustomThrottleFactory(Base):
+    publisher = factory.SubFactory(PublisherFactory)
+    publisher_id = factory.LazyAttribute(lambda o: o.publisher.id)
+    offer = factory.SubFactory(OfferFactory)
+    offer_id = factory.LazyAttribute(lambda o: o.offer.id)
+    percentage = 20
+    throttle_status = ThrottleStatus.REJECTED
+
+    class Meta:
+        model = CustomThrottle
+        exclude = ("publisher", "offer")
+
+
+class RewardFactory(Base):
+    class Meta:
+        model = Reward
+
+    title = factory.Sequence(lambda n: f"Reward {n}")
+    description = "A thank-you from the network."
+    points_cost = 100
+    enabled = True
+    input_fields = factory.LazyFunction(list)
+
+
+class PointsRuleFactory(Base):
+    class Meta:
+        model = PointsRule
+
+    currency = "EUR"
+    offer_id = None
+    points_per_unit = Decimal("1")

@@ -8,6 +8,8 @@ import click
 from flask.cli import with_appcontext
 
 from portal.demo import network, traffic
+from portal.demo import reports as demo_reports
+from portal.demo import rewards as demo_rewards
 from portal.extensions import db
 from portal.types import utcnow
 
@@ -17,6 +19,7 @@ STEPS = [
     ("offer access, sources, sub IDs", network.seed_publisher_setup),
     ("creatives", network.seed_creatives),
     ("tracking links", network.seed_links),
+    ("rewards catalogue, points rules", demo_rewards.seed_rewards),
 ]
 
 
@@ -49,6 +52,9 @@ def seed_demo_command(days: int) -> None:
             rng = random.Random(traffic.DEMO_SEED)
             created += traffic.seed_traffic(profiles, days, utcnow(), rng, on_day=lambda: bar.update(1))
             db.session.commit()
+        created += demo_reports.seed_report_presets()
+        db.session.commit()
+        demo_reports.rebuild_demo_rollups(days)
 
     for owner, secret in api_secrets:
         click.echo(f"Demo API key for {owner} (for trying the API; revoke it on a real install): {secret}")
