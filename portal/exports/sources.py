@@ -86,6 +86,7 @@ def _log_source(name: str, query: str, user: User) -> ExportSource:
 
 def _report_source(query: str, user: User) -> ExportSource:
     from portal.reports.engine import columns_for
+    from portal.reports.formats import text_cells
     from portal.reports.query import InvalidQuery, ReportQuery, iter_rows, run
 
     scope = scope_of(user)
@@ -101,7 +102,7 @@ def _report_source(query: str, user: User) -> ExportSource:
     def chunks(size: int) -> Iterator[tuple[int, bytes]]:
         batch: list = []
         for row in iter_rows(report, size):
-            batch.append(row.cells(columns))
+            batch.append(text_cells(row, columns))
             if len(batch) >= size:
                 yield encode_rows(batch)
                 batch = []

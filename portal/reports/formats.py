@@ -23,6 +23,11 @@ def format_number(value) -> str:
     return str(value)
 
 
+def text_cells(row: ReportRow, columns: list[Column]) -> list[str]:
+    """A report row's cells as text, as the pull's CSV and the download center's export write them."""
+    return [c if isinstance(c, str) else format_number(c) for c in row.cells(columns)]
+
+
 def csv_lines(columns: list[Column], rows: Iterable[ReportRow], totals: list[ReportRow]) -> Iterable[str]:
     """Header, data rows, then the totals row(s); text cells that could start a formula are neutralised."""
     buffer = io.StringIO()
@@ -36,8 +41,7 @@ def csv_lines(columns: list[Column], rows: Iterable[ReportRow], totals: list[Rep
 
     yield line(safe_row(c.label for c in columns))
     for row in [*rows, *totals]:
-        cells = row.cells(columns)
-        yield line(safe_row(c if isinstance(c, str) else format_number(c) for c in cells))
+        yield line(safe_row(text_cells(row, columns)))
 
 
 def _metrics(row: ReportRow, columns: list[Column]) -> dict:

@@ -1,14 +1,17 @@
-"""A publisher builds a report in the browser, saves it, copies its token URL and pulls it over HTTP."""
+"""A publisher builds a report in the browser, saves it, copies its token URL and pulls it over HTTP, then
+exports it and downloads the zip when the download center's progress bar completes."""
 import csv
 import io
 import re
 import urllib.request
+import zipfile
 from datetime import timedelta
 
 from portal.extensions import db
 from portal.reports.rollups import floor_hour, rebuild
 from portal.types import utcnow
 from tests.browser.test_accounts import sign_in
+from tests.exports.conftest import work_exports
 from tests.factories import ClickFactory, OfferFactory, TrackingLinkFactory, UserFactory
 
 
@@ -58,3 +61,18 @@ def test_build_save_and_pull_a_report(app, page, live_server):
         ["sidebar", "EUR", "1", "1", "0", "0", "0.00", "0.00"],
         ["Total", "EUR", "3", "3", "0", "0", "0.00", "0.00"],
     ]
+
+    # Export the same report: the download center shows its progress and then the download.
+    page.get_by_role("button", name="Export this report to CSV").click()
+    page.locator("#report-export-status").get_by_text("Export requested").wait_for()
+    page.goto("/exports")
+    page.locator("progress").wait_for()
+    work_exports()  # a real RQ worker runs the job while the page polls
+    download_button = page.get_by_role("button", name="Download")
+    download_button.wait_for()
+    with page.expect_download() as arrived:
+        download_button.click()
+    with zipfile.ZipFile(arrived.value.path()) as archive:
+        [name] = archive.namelist()
+        exported = list(csv.reader(io.TextIOWrapper(archive.open(name), encoding="utf-8", newline="")))
+    assert exported == rows[:-1]  # the same header and rows; an export has no totals row
