@@ -7,8 +7,8 @@ import os
 from flask import Flask
 
 import portal.sqlite  # noqa: F401  (connection settings for the embedded database)
+from portal import formatting, timezones
 from portal.config import PROJECT_ROOT, instance_path, load_config
-from portal.timezones import register_template_filters
 
 # Every domain package; each may hold models.py, views.py / api.py (blueprints) and cli.py.
 DOMAINS = (
@@ -44,7 +44,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_redis(app)
     register_extensions(app)
     register_domains(app)
-    register_template_filters(app)
+    timezones.register_template_filters(app)
+    formatting.register_template_filters(app)
     register_logging(app)
     register_errorhandlers(app)
     register_commands(app)

@@ -112,15 +112,6 @@ def conversions_in_scope(scope: Scope, ids: list[int]) -> list[Conversion]:
     return list(db.session.scalars(stmt.with_for_update()))
 
 
-def money_text(value) -> str:
-    """An amount as people read it: two decimals, or every decimal it really has (never rounded)."""
-    if value is None:
-        return ""
-    value = Decimal(value)
-    cents = value.quantize(Decimal("0.01"))
-    return f"{cents if cents == value else value.normalize():,}"
-
-
 @dataclass
 class RowDetails:
     """The names and click data a table of conversions shows, loaded in a handful of queries."""

@@ -19,7 +19,6 @@ from portal.conversions.listing import (
     conversion_detail,
     conversion_or_404,
     conversions_in_scope,
-    money_text,
     row_details,
     search_conversions,
 )
@@ -41,7 +40,6 @@ reviewers = role_required(Role.ADVERTISER, Role.ADMIN)
 EXPIRED = "The form expired; reload the page and try again."
 DRAWER = "conversion-drawer"
 LOCAL_PATH = re.compile(r"/(?![/\\])[^\s\\]*")
-bp.add_app_template_filter(money_text, "amount")
 
 
 def _scope() -> Scope:

@@ -79,11 +79,11 @@ def test_effective_payout_custom_beats_default_and_event_beats_offer(publisher_c
     assert effective_plan(me.publisher_id, offer, reg).payout == Decimal("30.0000")
     html = card(body(publisher_client.get("/offers")), offer.id)
     offer_payout = re.search(r'data-payout="offer">(.*?)</p>', html, re.S).group(1)
-    assert "30.0000 USD" in offer_payout and "your rate" in offer_payout
+    assert "30.00 USD" in offer_payout and "your rate" in offer_payout
     ftd_row = re.search(r'data-event-code="ftd">(.*?)</tr>', html, re.S).group(1)
-    assert "CPS" in ftd_row and "35.0000%" in ftd_row
+    assert "CPS" in ftd_row and "35%" in ftd_row
     reg_row = re.search(r'data-event-code="reg">(.*?)</tr>', html, re.S).group(1)
-    assert "30.0000 USD" in reg_row  # the whole-offer custom payout beats the event's default
+    assert "30.00 USD" in reg_row  # the whole-offer custom payout beats the event's default
     assert 'data-event-code="old"' not in html
     assert "revenue" not in html.lower()  # the network's side of the plan is never shown
 
@@ -93,7 +93,7 @@ def test_default_plan_when_no_custom_payout(publisher_client, me):
     OfferEventFactory(offer=offer, code="ftd", payout=Decimal("50"))
     db.session.commit()
     html = card(body(publisher_client.get("/offers")), offer.id)
-    assert "25.0000 EUR" in html and "50.0000 EUR" in html and "your rate" not in html
+    assert "25.00 EUR" in html and "50.00 EUR" in html and "your rate" not in html
 
 
 def test_a_publisher_never_sees_another_publishers_custom_payout(app, publisher_client, me):
@@ -102,9 +102,9 @@ def test_a_publisher_never_sees_another_publishers_custom_payout(app, publisher_
     CustomPayoutFactory(publisher_id=other.publisher_id, offer=offer, payout=Decimal("99.99"))
     db.session.commit()
     mine = card(body(publisher_client.get("/offers")), offer.id)
-    assert "99.99" not in mine and "25.0000" in mine
+    assert "99.99" not in mine and "25.00" in mine
     theirs = card(body(signed_in_client(app, other).get("/offers")), offer.id)
-    assert "99.9900" in theirs
+    assert "99.99 EUR" in theirs
 
 
 def test_landing_pages_and_terms(publisher_client, me):

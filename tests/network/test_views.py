@@ -135,7 +135,7 @@ def test_offer_is_created_and_its_page_shows_the_plan(admin_client, advertiser):
     assert offer.visibility == Visibility.REQUIRES_APPROVAL and offer.payout == Decimal("12.5") and offer.payout_percent == Decimal("20")
     assert offer.allow_duplicate_conversions and offer.manually_approve_conversions and offer.currency == "USD"
     html = body(admin_client.get(f"/admin/offers/{offer.id}"))
-    assert "CPAxCPS" in html and "12.5000" in html and "Requires_Approval" in html
+    assert "CPAxCPS" in html and "12.50" in html and "20%" in html and "Requires_Approval" in html
 
 
 @pytest.mark.parametrize("values, field_id, message", [
