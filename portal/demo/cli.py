@@ -11,6 +11,7 @@ from portal.demo import network, traffic
 from portal.demo import reports as demo_reports
 from portal.demo import rewards as demo_rewards
 from portal.extensions import db
+from portal.rewards.jobs import award_points
 from portal.types import utcnow
 
 STEPS = [
@@ -55,6 +56,7 @@ def seed_demo_command(days: int) -> None:
         created += demo_reports.seed_report_presets()
         db.session.commit()
         demo_reports.rebuild_demo_rollups(days)
+        award_points()  # the demo publishers see the points their approved commission earned
 
     for owner, secret in api_secrets:
         click.echo(f"Demo API key for {owner} (for trying the API; revoke it on a real install): {secret}")
