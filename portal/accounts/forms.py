@@ -3,6 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
+    HiddenField,
     PasswordField,
     SearchField,
     SelectChoice,
@@ -11,7 +12,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
-from portal.accounts.models import Role
+from portal.accounts.models import Role, UserStatus
+from portal.forms import optional_int
+from portal.network.forms import ServiceForm
 
 
 class LoginForm(FlaskForm):
@@ -51,13 +54,56 @@ class UserFilterForm(FlaskForm):
         choices=[SelectChoice("", "All roles")] + [SelectChoice(r.value, r.value.capitalize()) for r in Role],
         validators=[Optional()],
     )
-    q = SearchField("Email contains", validators=[Optional(), Length(max=254)])
+    status = SelectField(
+        "Status", choices=[SelectChoice("", "All statuses")] + [SelectChoice(s.value, s.value) for s in UserStatus],
+        validators=[Optional()],
+    )
+    advertiser = SelectField("Advertiser", coerce=optional_int, validators=[Optional()])
+    q = SearchField("Email or name contains", validators=[Optional(), Length(max=254)])
+    sort = HiddenField()
+
+    def fill_choices(self, advertisers) -> None:
+        self.advertiser.choices = [SelectChoice("", "All advertisers")] + [SelectChoice(a.id, a.name) for a in advertisers]
 
     def selected_role(self) -> Role | None:
         return Role(self.role.data) if self.role.data and not self.role.errors else None
 
+    def selected_status(self) -> UserStatus | None:
+        return UserStatus(self.status.data) if self.status.data and not self.status.errors else None
+
+    def selected_advertiser(self) -> int | None:
+        return None if self.advertiser.errors else self.advertiser.data
+
     def email_query(self) -> str:
         return "" if self.q.errors else (self.q.data or "")
+
+    def query_args(self) -> dict:
+        """The valid filters as query arguments, for the pager, the sort links and the bulk form."""
+        args = {"role": self.selected_role() and self.role.data, "status": self.selected_status() and self.status.data,
+                "advertiser": self.selected_advertiser(), "q": self.email_query()}
+        return {name: value for name, value in args.items() if value not in (None, "")}
+
+
+class UserForm(ServiceForm):
+    """Invite a network or advertiser user, or edit a user (a publisher user's role and publisher stay)."""
+
+    email = EmailField("Email")
+    first_name = StringField("First name")
+    last_name = StringField("Last name")
+    role = SelectField("Role", choices=[SelectChoice(Role.ADMIN.value, "Network admin"),
+                                        SelectChoice(Role.ADVERTISER.value, "Advertiser user")], validate_choice=False)
+    advertiser_id = SelectField("Advertiser", coerce=optional_int, validate_choice=False,
+                                description="For advertiser users: the advertiser whose offers they manage.")
+    timezone = StringField("Time zone", default="UTC", description="e.g. Europe/Berlin.")
+
+    def fill_choices(self, advertisers) -> None:
+        self.advertiser_id.choices = [SelectChoice("", "None (network admin)")] + [SelectChoice(a.id, a.name) for a in advertisers]
+
+
+class UserBulkForm(FlaskForm):
+    action = SelectField("With the selected", choices=[SelectChoice("", "Choose an action…"), SelectChoice("activate", "Activate"),
+                                                       SelectChoice("deactivate", "Deactivate"), SelectChoice("suspend", "Suspend")],
+                         validate_choice=False)
 
 
 class SetPasswordForm(FlaskForm):

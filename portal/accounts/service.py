@@ -151,11 +151,29 @@ def list_api_keys(advertiser_id: int | None) -> list[ApiKey]:
     return list(db.session.scalars(select(ApiKey).where(owner).order_by(ApiKey.created_at.desc(), ApiKey.id.desc())))
 
 
-def search_users(role: Role | None = None, email: str = "", page: int = 1, per_page: int = USERS_PER_PAGE) -> Pagination:
-    """A page of users ordered by email, optionally of one role and with `email` in their address."""
-    query = select(User).options(selectinload(User.publisher), selectinload(User.advertiser)).order_by(User.email, User.id)
+def search_users(
+    role: Role | None = None,
+    email: str = "",
+    page: int = 1,
+    per_page: int = USERS_PER_PAGE,
+    *,
+    status: UserStatus | None = None,
+    advertiser_id: int | None = None,
+    order_by=None,
+) -> Pagination:
+    """A page of users (by email unless `order_by` says otherwise), optionally of one role, status and
+    advertiser, with `email` in their address or name."""
+    query = select(User).options(selectinload(User.publisher), selectinload(User.advertiser))
+    query = query.order_by(*(order_by if order_by is not None else (User.email, User.id)))
     if role is not None:
         query = query.where(User.role == role)
-    if email.strip():
-        query = query.where(func.lower(User.email).contains(email.strip().lower(), autoescape=True))
+    if status is not None:
+        query = query.where(User.status == status)
+    if advertiser_id is not None:
+        query = query.where(User.advertiser_id == advertiser_id)
+    if needle := email.strip().lower():
+        full_name = func.lower(User.first_name + " " + User.last_name)
+        query = query.where(
+            func.lower(User.email).contains(needle, autoescape=True) | full_name.contains(needle, autoescape=True)
+        )
     return db.paginate(query, page=max(page, 1), per_page=per_page, max_per_page=per_page, error_out=False)

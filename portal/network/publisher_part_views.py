@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, request, url_for
 
 from portal.accounts.models import User
+from portal.audit.service import record
 from portal.extensions import db
 from portal.network.custom_terms import (
     add_custom_payout,
@@ -20,6 +21,11 @@ from portal.network.models import CustomPayout, CustomThrottle, Publisher
 from portal.network.publisher_users import USER_CHANGES, invite_user, new_password_link, set_user_status
 from portal.network.publisher_views import publisher_section
 from portal.network.rules import Invalid
+from portal.subids.blocked import block_sub_id, unblock
+from portal.subids.forms import BlockForm, apply_errors
+from portal.subids.models import BlockedSubId
+from portal.subids.service import SubIdInvalid
+from portal.tracking.targets import clear_cache
 from portal.network.views import EXPIRED, actor_id, admins_only, bp, get_or_404, partial_wanted
 
 
@@ -43,7 +49,7 @@ def _refused(publisher_id: int, section: str, message: str = "", **state):
     return publisher_section(get_or_404(Publisher, publisher_id), section, 400, section_error=message, **state)
 
 
-@bp.get("/publishers/<int:publisher_id>/<any(profile, users, payouts, throttles):section>")
+@bp.get("/publishers/<int:publisher_id>/<any(profile, users, payouts, throttles, blocked):section>")
 @admins_only
 def publisher_part(publisher_id: int, section: str):
     """One section as it stands (HTMX: "Cancel" of an in-place edit); without JS, the publisher page."""
@@ -156,3 +162,41 @@ def custom_term_delete(publisher_id: int, section: str, row_id: int):
     except Invalid as refused:
         return _refused(publisher_id, section, " ".join(refused.errors.values()))
     return _done(publisher, section, f"{noun} is deleted.")
+
+
+# ---------------------------------------------------------------- blocked sub IDs (the rules are portal.subids.blocked's)
+
+BLOCK_FIELDS = ("offer_id", "sub_id", "description")
+
+
+@bp.post("/publishers/<int:publisher_id>/blocked")
+@admins_only
+def publisher_block_add(publisher_id: int):
+    publisher = get_or_404(Publisher, publisher_id)
+    form = BlockForm(prefix="new-block")
+    if form.validate():
+        try:
+            block = block_sub_id(publisher.id, form.offer_id.data, form.sub_id.data, form.description.data)
+        except SubIdInvalid as invalid:
+            apply_errors(form, invalid.errors)
+        else:
+            record(actor_id(), "create", block, {name: (None, getattr(block, name)) for name in ("publisher_id", *BLOCK_FIELDS)})
+            response = _done(publisher, "blocked", f"Sub ID “{block.sub_id}” is blocked: its clicks on the offer now go to the fallback.")
+            clear_cache()  # the click endpoint's cache, so the block applies at once
+            return response
+    return _refused(publisher_id, "blocked", block_form=form)
+
+
+@bp.post("/publishers/<int:publisher_id>/blocked/<int:block_id>/delete")
+@admins_only
+def publisher_block_delete(publisher_id: int, block_id: int):
+    publisher = get_or_404(Publisher, publisher_id)
+    block = _child(BlockedSubId, block_id, publisher)
+    if not ActionForm().validate_on_submit():
+        return _refused(publisher_id, "blocked", EXPIRED)
+    value = block.sub_id
+    record(actor_id(), "delete", block, {name: (getattr(block, name), None) for name in ("publisher_id", *BLOCK_FIELDS)})
+    unblock(block)
+    response = _done(publisher, "blocked", f"Sub ID “{value}” is no longer blocked.")
+    clear_cache()
+    return response

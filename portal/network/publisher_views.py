@@ -29,6 +29,8 @@ from portal.network.publishers import (
     update_publisher,
 )
 from portal.network.rules import Invalid
+from portal.subids.blocked import block_labels, search_blocks
+from portal.subids.forms import BlockForm
 from portal.network.views import (
     _lifecycle,
     actor_id,
@@ -46,7 +48,9 @@ SECTIONS = {
     "users": "network/publisher/_users.html",
     "payouts": "network/publisher/_payouts.html",
     "throttles": "network/publisher/_throttles.html",
+    "blocked": "network/publisher/_blocked.html",
 }
+BLOCKS_ON_PAGE = 100
 
 
 def _publishers_table(source, status: int = 200, message: str = "", error: str = ""):
@@ -115,6 +119,8 @@ def publisher_page_context(publisher: Publisher, **state) -> dict:
         throttle_form=throttle_form,
         editing_throttle=None,
         throttle_edit_form=None,
+        blocks=search_blocks(publisher_id=publisher.id, per_page=BLOCKS_ON_PAGE),
+        block_form=BlockForm(formdata=None, prefix="new-block"),
         section=None,
         section_message="",
         section_error="",
@@ -124,6 +130,8 @@ def publisher_page_context(publisher: Publisher, **state) -> dict:
     for name in ("payout_form", "payout_edit_form", "throttle_form", "throttle_edit_form"):
         if context[name] is not None:
             context[name].fill_choices(offers)
+    context["block_form"].fill_choices([publisher], offers)
+    context["block_offers"] = block_labels(context["blocks"].items).offers
     return context
 
 

@@ -71,9 +71,9 @@ def test_an_admin_searches_users_in_place(app, page):
     sign_in(page, admin)
     page.goto("/admin/users")
     page.evaluate("() => (window.__same_page = true)")
-    page.get_by_label("Email contains").fill("brand")
+    page.get_by_label("Email or name contains").fill("brand")
     page.locator("#users-table", has_text="1 user").wait_for()
-    assert page.locator("#users-table tbody tr").all_inner_texts()[0].startswith("adam@brand.test")
+    assert page.locator("#users-table tbody tr").all_inner_texts()[0].strip().startswith("adam@brand.test")
     assert page.evaluate("() => window.__same_page === true")
     assert "q=brand" in page.url
 

@@ -1,11 +1,14 @@
 """The network admin sets up an advertiser, an offer with an event and a landing page, a publisher with a
-custom payout and an invited user; the user sets a password, signs in, sees the offer at its custom payout
-and builds a link for it."""
+custom payout, a throttle, a blocked sub ID and an invited user, and invites an advertiser user from Admin →
+Users; the publisher's user sets a password, signs in, sees the offer at its custom payout and builds a link
+for it to the landing page."""
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.links.models import TrackingLink
-from portal.network.models import Offer, Publisher
+from portal.accounts.models import Role, User
+from portal.network.models import Advertiser, LandingPage, Offer, Publisher
+from portal.subids.models import BlockedSubId
 from tests.browser.test_accounts import sign_in
 from tests.factories import UserFactory
 
@@ -90,6 +93,27 @@ def test_admin_sets_up_a_publisher_whose_invited_user_promotes_the_offer(app, br
     throttles.get_by_role("button", name="Add throttle").click()
     page.locator("#throttles").get_by_text("Throttle is added.").wait_for()
     assert "20% → Rejected" in page.locator("#throttles table").inner_text()
+    blocked = page.locator("#blocked")
+    blocked.get_by_text("Block a sub ID").click()
+    blocked.get_by_label("Offer").select_option(label="Northstar Casino")
+    blocked.get_by_label("Sub ID value").fill("bot-farm")
+    blocked.get_by_label("Why").fill("incentivised traffic")
+    blocked.get_by_role("button", name="Block sub ID").click()
+    page.locator("#blocked").get_by_text("Sub ID “bot-farm” is blocked").wait_for()
+    assert "incentivised traffic" in page.locator("#blocked table").inner_text()
+
+    # Admin → Users: an advertiser user for Northstar, invited with a link to copy; the list refreshes in place.
+    page.get_by_role("link", name="Users", exact=True).click()
+    page.wait_for_url("**/admin/users")
+    invite = page.locator("#user-invite")
+    invite.get_by_text("Invite a network or advertiser user").click()
+    invite.get_by_label("Email").fill("ops@northstar.example")
+    invite.get_by_label("First name").fill("Ola")
+    invite.get_by_label("Role").select_option(label="Advertiser user")
+    invite.locator("#invite-advertiser_id").select_option(label="Northstar Gaming")
+    invite.get_by_role("button", name="Invite user").click()
+    assert "/set-password/" in page.locator("#user-invite #invite-link").input_value()
+    page.locator("#users-table").get_by_text("ops@northstar.example").wait_for()
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/login")
 
@@ -118,9 +142,51 @@ def test_admin_sets_up_a_publisher_whose_invited_user_promotes_the_offer(app, br
     page.wait_for_url(f"**/links/new?offer={offer.id}")
     assert page.locator("#offer_id").input_value() == str(offer.id)
     page.get_by_label("Link name").fill("Homepage banner")
+    page.get_by_label("Landing page").select_option(label="Welcome bonus")
+    page.get_by_label("sub1", exact=True).fill("spring-blog")
+    page.wait_for_function("() => document.querySelector('#link-preview-url').value.includes('sub1=spring-blog')")
     page.get_by_role("button", name="Create link").click()
     page.wait_for_function("() => !document.querySelector('#link-preview-url').value.includes('LINK_ID')")
     db.session.expire_all()
     link = db.session.scalar(select(TrackingLink))
     publisher = db.session.scalar(select(Publisher).where(Publisher.name == "Goal Rush Media"))
-    assert (link.offer_id, link.publisher_id, link.name) == (offer.id, publisher.id, "Homepage banner")
+    landing = db.session.scalar(select(LandingPage).where(LandingPage.name == "Welcome bonus"))
+    assert (link.offer_id, link.publisher_id, link.name, link.landing_page_id) == (offer.id, publisher.id, "Homepage banner", landing.id)
+    block = db.session.scalar(select(BlockedSubId))
+    assert (block.publisher_id, block.offer_id, block.sub_id) == (publisher.id, offer.id, "bot-farm")
+    ops = db.session.scalar(select(User).where(User.email == "ops@northstar.example"))
+    northstar = db.session.scalar(select(Advertiser).where(Advertiser.name == "Northstar Gaming"))
+    assert (ops.role, ops.advertiser_id, ops.password_hash) == (Role.ADVERTISER, northstar.id, None)
+
+
+def test_admin_edits_a_user_in_place_and_suspends_a_selection(app, browser, page):
+    admin = UserFactory(email="admin@tracklane.test")
+    ada = UserFactory(email="ada@brand.example", first_name="Ada", is_advertiser=True, advertiser__name="Brand Casino")
+    bob = UserFactory(email="bob@brand.example", first_name="Bob", is_advertiser=True, advertiser=ada.advertiser)
+    db.session.commit()
+    sign_in(page, admin)
+    page.goto("/admin/users")
+
+    row = page.locator(f"#user-{ada.id}")
+    row.get_by_role("link", name="Edit").click()
+    editing = page.locator(f"#user-{ada.id}.editing")
+    editing.get_by_label("Time zone").fill("Mars/Olympus")
+    editing.get_by_role("button", name="Save user").click()
+    page.locator(f"#user-{ada.id}.editing").get_by_text("Enter a time zone").wait_for()
+    page.locator(f"#user-{ada.id}.editing").get_by_label("First name").fill("Adaline")
+    page.locator(f"#user-{ada.id}.editing").get_by_label("Time zone").fill("Europe/Paris")
+    page.locator(f"#user-{ada.id}.editing").get_by_role("button", name="Save user").click()
+    page.locator(f"#user-{ada.id}").get_by_text("ada@brand.example is saved.").wait_for()
+    assert "Adaline" in page.locator(f"#user-{ada.id}").inner_text()
+
+    # The own row offers no way to lock oneself out; a selection of others is suspended in one go.
+    assert page.locator(f"#user-{admin.id}").get_by_role("button", name="Suspend").count() == 0
+    page.get_by_label("Select ada@brand.example").check()
+    page.get_by_label("Select bob@brand.example").check()
+    page.get_by_label("With the selected").select_option(label="Suspend")
+    page.get_by_role("button", name="Apply").click()
+    page.locator("#users-table").get_by_text("2 users changed.").wait_for()
+    assert page.locator(f"#user-{bob.id} [data-status]").inner_text() == "Suspended"
+    db.session.expire_all()
+    assert [db.session.get(User, user.id).first_name for user in (ada, bob)] == ["Adaline", "Bob"]
+    assert {db.session.get(User, user.id).status.value for user in (ada, bob)} == {"Suspended"}

@@ -1,0 +1,149 @@
+"""Admin → Users verbs: invite a network (admin) or advertiser user, edit a user, change statuses (one or
+a selection) and make set-password links. Every change is audited; they flush, never commit.
+
+Publisher users are invited on their publisher's page; here they can be edited and have their status
+changed, but they keep their role and publisher. An admin may not deactivate, suspend or demote themselves,
+so the network never locks out the person at the keyboard."""
+from __future__ import annotations
+
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import func, select
+
+from portal.accounts.invites import make_token
+from portal.accounts.models import Role, User, UserStatus
+from portal.accounts.service import AccountError, USERS_PER_PAGE, create_user, normalise_email, search_users
+from portal.audit.service import diff, record, snapshot
+from portal.extensions import db
+from portal.network import rules
+from portal.network.listing import Sort
+from portal.network.models import Advertiser
+from portal.network.publisher_users import USER_CHANGES, new_password_link, set_user_status
+from portal.network.rules import Invalid
+from portal.timezones import is_valid_timezone
+
+INVITE_ROLES = (Role.ADMIN, Role.ADVERTISER)
+EDIT_FIELDS = ("email", "first_name", "last_name", "timezone", "role", "advertiser_id")
+SELF_LOCKOUT = "You cannot deactivate or suspend your own account; ask another admin."
+SELF_DEMOTION = "You cannot take away your own admin role; ask another admin."
+USER_SORTS = {
+    "email": func.lower(User.email),
+    "name": func.lower(User.first_name + " " + User.last_name),
+    "role": User.role,
+    "status": User.status,
+    "created_at": User.created_at,
+    "last_login_at": User.last_login_at,
+}
+
+
+def list_users(
+    query: str = "",
+    role: Role | None = None,
+    status: UserStatus | None = None,
+    advertiser_id: int | None = None,
+    sort: Sort = Sort("email"),
+    page: int = 1,
+) -> Pagination:
+    column = USER_SORTS[sort.key]
+    order = (column.desc() if sort.descending else column.asc(), User.id.desc() if sort.descending else User.id)
+    return search_users(role, query, page, USERS_PER_PAGE, status=status, advertiser_id=advertiser_id, order_by=order)
+
+
+def _check(values: dict, user: User | None = None) -> dict:
+    """The cleaned editable fields, or Invalid with one message per field."""
+    errors: dict[str, str] = {}
+    cleaned = {
+        "first_name": rules.text(errors, "first_name", values.get("first_name"), 100, required="Enter the user's first name."),
+        "last_name": rules.text(errors, "last_name", values.get("last_name"), 100),
+        "timezone": (values.get("timezone") or "UTC").strip(),
+    }
+    if not is_valid_timezone(cleaned["timezone"]):
+        errors["timezone"] = "Enter a time zone such as Europe/Berlin or UTC."
+    raw_email = (values.get("email") or "").strip()
+    if not raw_email:
+        errors["email"] = "Enter the user's email address."
+    elif user is not None and raw_email.lower() == user.email.lower():
+        cleaned["email"] = user.email  # unchanged: not re-checked against today's deliverability rules
+    else:
+        try:
+            cleaned["email"] = normalise_email(raw_email)
+        except AccountError as refused:
+            errors["email"] = str(refused)
+        else:
+            taken = select(User.id).where(func.lower(User.email) == cleaned["email"], User.id != (user.id if user else 0))
+            if db.session.scalar(taken) is not None:
+                errors["email"] = "Another user has this email address."
+    if user is not None and user.role == Role.PUBLISHER:
+        return _finish(errors, cleaned)  # role and publisher are the publisher page's business
+    role = values.get("role")
+    role = role if isinstance(role, Role) else next((r for r in INVITE_ROLES if r.value == role), None)
+    if role is None:
+        errors["role"] = "Pick Network admin or Advertiser user."
+        return _finish(errors, cleaned)
+    cleaned["role"] = role
+    cleaned["advertiser_id"] = None
+    if role == Role.ADVERTISER:
+        advertiser_id = values.get("advertiser_id")
+        advertiser = db.session.get(Advertiser, advertiser_id) if isinstance(advertiser_id, int) else None
+        current = user.advertiser_id if user is not None else None
+        if advertiser is None or (advertiser.archived_at is not None and advertiser.id != current):
+            errors["advertiser_id"] = "Pick the advertiser this user works for (not an archived one)."
+        cleaned["advertiser_id"] = advertiser_id
+    return _finish(errors, cleaned)
+
+
+def _finish(errors: dict, cleaned: dict) -> dict:
+    if errors:
+        raise Invalid(errors)
+    return cleaned
+
+
+def invite(actor_id: int, values: dict) -> tuple[User, str]:
+    """A new Active admin or advertiser user without a password, and the token of its set-password link."""
+    cleaned = _check(values)
+    try:
+        user = create_user(cleaned.pop("email"), None, cleaned.pop("role"), advertiser_id=cleaned.pop("advertiser_id"), **cleaned)
+    except AccountError as refused:
+        raise Invalid({refused.field or "": str(refused)}) from refused
+    record(actor_id, "invite", user, {name: (None, value) for name, value in snapshot(user, EDIT_FIELDS + ("status",)).items()})
+    return user, make_token(user)
+
+
+def update_user(actor: User, user: User, values: dict) -> dict:
+    """Change the user's profile (and, for admins and advertiser users, role and advertiser); returns the audited changes."""
+    cleaned = _check(values, user)
+    if user.id == actor.id and cleaned.get("role", Role.ADMIN) != Role.ADMIN:
+        raise Invalid({"role": SELF_DEMOTION})
+    before = snapshot(user, cleaned)
+    for name, value in cleaned.items():
+        setattr(user, name, value)
+    db.session.flush()
+    changes = diff(before, snapshot(user, cleaned))
+    if changes:
+        record(actor.id, "update", user, changes)
+    return changes
+
+
+def change_status(actor: User, user: User, change: str) -> bool:
+    """`change` is activate, deactivate or suspend; True when the status changed."""
+    status = USER_CHANGES[change]
+    if user.id == actor.id and status != UserStatus.ACTIVE:
+        raise Invalid({"": SELF_LOCKOUT})
+    return set_user_status(actor.id, user, status)
+
+
+def bulk_change_status(actor: User, ids, change: str) -> int:
+    """Apply one status change to the selected users; the whole selection is refused when it would lock out the actor."""
+    if change not in USER_CHANGES:
+        raise Invalid({"action": "Pick what to do with the selected users."})
+    wanted = {int(i) for i in ids if str(i).isdigit()}
+    if not wanted:
+        raise Invalid({"ids": "Select at least one user."})
+    if actor.id in wanted and USER_CHANGES[change] != UserStatus.ACTIVE:
+        raise Invalid({"": SELF_LOCKOUT})
+    users = db.session.scalars(select(User).where(User.id.in_(wanted)).order_by(User.id))
+    return sum(set_user_status(actor.id, user, USER_CHANGES[change]) for user in users)
+
+
+def password_link(actor: User, user: User) -> str:
+    """A fresh set-password token (a lost invite or a forgotten password)."""
+    return new_password_link(actor.id, user)
