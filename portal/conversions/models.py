@@ -48,6 +48,8 @@ class Conversion(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The admin payout that paid it (portal.rewards.payouts): set together with paid_at.
+    payout_id: Mapped[int | None] = mapped_column(ForeignKey("payouts.id"), index=True)
 
     changes = relationship("ConversionChange", order_by="ConversionChange.id")
 

@@ -19,6 +19,7 @@ MENUS: dict[Role, list[tuple[str, str]]] = {
         ("blocked_subids.index", "Blocked sub IDs"),
         ("rewards_admin.index", "Rewards"),
         ("redemptions_admin.index", "Redemptions"),
+        ("payouts_admin.index", "Payouts"),
         ("accounts_admin.users", "Users"),
         ("audit.index", "Audit log"),
         ("logs.clicks", "Logs"),

@@ -2,9 +2,9 @@
 
 
 def blueprints() -> tuple:
-    from portal.rewards import admin_redemptions, admin_views, api, views
+    from portal.rewards import admin_payouts, admin_redemptions, admin_views, api, views
 
-    return (views.bp, admin_views.bp, admin_redemptions.bp, api.bp)
+    return (views.bp, admin_views.bp, admin_redemptions.bp, admin_payouts.bp, api.bp)
 
 
 def commands() -> tuple:

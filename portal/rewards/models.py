@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -100,3 +100,24 @@ class PointsAward(db.Model):
     points: Mapped[int] = mapped_column()
     awarded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     reversed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Payout(db.Model):
+    """Money the network paid a publisher in one currency: every approved, unpaid conversion created
+    before `period_end` was marked paid with this id, and `amount` is exactly their sum."""
+
+    __tablename__ = "payouts"
+    __table_args__ = (Index("ix_payouts_publisher_currency", "publisher_id", "currency"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    publisher_id: Mapped[int] = mapped_column(ForeignKey("publishers.id"))
+    currency: Mapped[str] = mapped_column(String(3))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    conversion_count: Mapped[int] = mapped_column()
+    period_end: Mapped[datetime] = mapped_column(UTCDateTime)  # exclusive: the start of the day after the cut-off date
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    publisher = relationship("Publisher")
+    created_by = relationship("User")

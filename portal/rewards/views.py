@@ -12,9 +12,14 @@ from portal.accounts.models import Role
 from portal.extensions import db
 from portal.htmx import partial_wanted, respond
 from portal.rewards.catalogue import list_rewards
-from portal.rewards.earnings import STATUSES, approved_peaks, monthly_earnings
+from portal.formatting import money_text
+from portal.reports.chart import build_chart
+from portal.reports.query import today_in
+from portal.rewards.earnings import STATUSES, approved_peaks, balances, chart_series, earning_offers, ledger, monthly_earnings
 from portal.rewards.forms import INPUT_PREFIX, apply_errors, redeem_form, typed_input
+from portal.rewards.ledger_forms import EarningsFilterForm
 from portal.rewards.models import Reward
+from portal.rewards.payouts import search_payouts
 from portal.rewards.points import PointsError, balance, history
 from portal.rewards.redemptions import RedemptionInvalid, redeem as redeem_reward, search_redemptions
 from portal.types import utcnow
@@ -27,14 +32,36 @@ def _page() -> int:
     return request.args.get("page", 1, type=int)
 
 
+def _ledger_context(publisher_id: int, timezone: str) -> tuple[dict, int]:
+    """The filtered ledger and its chart; invalid filters are shown inline with a 400."""
+    filters = EarningsFilterForm(formdata=request.args)
+    filters.fill_choices(earning_offers(publisher_id))
+    criteria = filters.to_filters(timezone, today_in(timezone))
+    context = dict(filters=filters, ledger=None, chart=None, params={}, statuses=STATUSES)
+    if criteria is None:
+        return context, 400
+    result = ledger(publisher_id, criteria)
+    chart = build_chart([day.isoformat() for day in result.days], chart_series(result), money_text)
+    return context | dict(ledger=result, chart=chart, params=filters.query_args()), 200
+
+
 @bp.get("")
 @publishers_only
 def index():
-    rows, totals = monthly_earnings(current_user.publisher_id, current_user.timezone, utcnow())
+    """Earnings: balances, the ledger by day and offer with a chart, the publisher's payouts, months."""
+    publisher_id, timezone = current_user.publisher_id, current_user.timezone
+    if partial_wanted() and request.headers.get("HX-Target") == "earnings-payouts":  # the payouts' pager
+        payouts = search_payouts(publisher_id=publisher_id, page=_page())
+        params = {k: v for k, v in request.args.items() if k != "page"}
+        return respond(render_template("rewards/_earnings_payouts.html", payouts=payouts, params=params))
+    context, status = _ledger_context(publisher_id, timezone)
+    if partial_wanted():
+        return respond(render_template("rewards/_earnings_ledger.html", **context), status)
+    rows, totals = monthly_earnings(publisher_id, timezone, utcnow())
     return respond(render_template(
-        "rewards/index.html", rows=rows, totals=totals, statuses=STATUSES, peaks=approved_peaks(rows),
-        balance=balance(current_user.id),
-    ))
+        "rewards/index.html", rows=rows, totals=totals, peaks=approved_peaks(rows), balance=balance(current_user.id),
+        balances=balances(publisher_id), payouts=search_payouts(publisher_id=publisher_id, page=_page()), **context,
+    ), status)  # fmt: skip
 
 
 @bp.get("/points")
