@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from portal.events.bulk import any_of
 from portal.extensions import db
 from portal.network.models import (
     CustomPayout,
@@ -91,8 +92,8 @@ def custom_payouts_by_publisher(
         return found
     rows = db.session.scalars(
         select(CustomPayout).where(
-            CustomPayout.publisher_id.in_(sorted(publisher_ids)),
-            CustomPayout.offer_id.in_(sorted(offer_ids)),
+            any_of(CustomPayout.publisher_id, sorted(publisher_ids)),
+            any_of(CustomPayout.offer_id, sorted(offer_ids)),
             CustomPayout.active.is_(True),
         )
     )

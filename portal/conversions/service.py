@@ -10,18 +10,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import bindparam, exists, func, select, tuple_
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from portal.conversions import commission
 from portal.conversions.models import Conversion, ConversionChange, ConversionStatus, RevShareBalance
 from portal.conversions.plans import choose_plan, custom_payouts_by_publisher
 from portal.conversions.throttles import Throttling, load_throttles
+from portal.events.bulk import any_of, insert_rows, on_postgresql
 from portal.extensions import db
-from portal.network.models import Offer, OfferEvent, PayoutType
+from portal.network.models import CustomPayout, CustomThrottle, Offer, OfferEvent, PayoutType
 from portal.reports.rollups import mark_dirty
 from portal.subids.models import BlockedSubId
 from portal.tracking.models import Click
-from portal.tracking.store import insert_statement
 from portal.types import utcnow
 
 CURRENCY_REASON = "event currency differs from the offer's: fixed part taken at face value"
@@ -34,13 +35,13 @@ def record_conversions(rows: list[dict]) -> list[dict]:
     skipped, which makes every caller idempotent."""
     if not rows:
         return []
-    stmt = insert_statement(Conversion.__table__).on_conflict_do_nothing(index_elements=["source_key"])
-    ids = dict(db.session.execute(stmt.returning(Conversion.source_key, Conversion.id), rows).all())
+    table = Conversion.__table__
+    ids = dict(insert_rows(table, rows, ["source_key"], [table.c.source_key, table.c.id]).all())
     inserted = [{**row, "id": ids[row["source_key"]]} for row in rows if row["source_key"] in ids]
     mark_dirty(row["created_at"] for row in inserted)  # the report rollups of these hours refresh
     if inserted:
-        db.session.execute(
-            ConversionChange.__table__.insert(),
+        insert_rows(
+            ConversionChange.__table__,
             [
                 {
                     "conversion_id": row["id"],
@@ -146,28 +147,32 @@ class _Context:
         offer_ids = {e.offer_id for e in events}
         publisher_ids = {e.publisher_id for e in events}
         # The advertiser check is belt and braces: attribution only credits the advertiser's own offers.
-        for offer, offer_event in db.session.execute(
-            select(Offer, OfferEvent)
+        # Most publishers have no custom payouts, throttles or blocked sub IDs: the same query says which to read.
+        customs = throttles = blocked = False
+        for offer, offer_event, *found in db.session.execute(
+            select(Offer, OfferEvent, *_overrides(publisher_ids, offer_ids))
             .join(OfferEvent, (OfferEvent.offer_id == Offer.id) & OfferEvent.active.is_(True))
-            .where(Offer.id.in_(offer_ids), Offer.advertiser_id == advertiser_id)
+            .where(any_of(Offer.id, sorted(offer_ids)), Offer.advertiser_id == advertiser_id)
         ):
             ctx.offers[offer.id] = offer
             ctx.offer_events[(offer.id, offer_event.code)] = offer_event
-        ctx.customs = custom_payouts_by_publisher(publisher_ids, offer_ids)
-        ctx.throttling = Throttling(load_throttles(publisher_ids, offer_ids))
-        for publisher_id, offer_id, sub_id in db.session.execute(
-            select(BlockedSubId.publisher_id, BlockedSubId.offer_id, BlockedSubId.sub_id).where(
-                BlockedSubId.publisher_id.in_(publisher_ids), BlockedSubId.offer_id.in_(offer_ids)
-            )
-        ):
-            ctx.blocked[(publisher_id, offer_id)].add(sub_id)
+            customs, throttles, blocked = found
+        ctx.customs = custom_payouts_by_publisher(publisher_ids, offer_ids) if customs else {}
+        ctx.throttling = Throttling(load_throttles(publisher_ids, offer_ids) if throttles else {})
+        if blocked:
+            for publisher_id, offer_id, sub_id in db.session.execute(
+                select(BlockedSubId.publisher_id, BlockedSubId.offer_id, BlockedSubId.sub_id).where(
+                    any_of(BlockedSubId.publisher_id, sorted(publisher_ids)), any_of(BlockedSubId.offer_id, sorted(offer_ids))
+                )
+            ):
+                ctx.blocked[(publisher_id, offer_id)].add(sub_id)
         # Sub IDs matter only to blocked sub IDs and sub-specific throttles; a click flagged blocked when it
         # came in never attributed a player, so without either there is nothing to read.
         click_ids = sorted({e.click_id for e in events if e.click_id})
         if click_ids and (ctx.blocked or ctx.throttling.by_sub_id()):
             for row in db.session.execute(
                 select(Click.click_id, Click.sub1, Click.sub2, Click.sub3, Click.sub4, Click.sub5, Click.is_blocked).where(
-                    Click.click_id.in_(click_ids)
+                    any_of(Click.click_id, click_ids)
                 )
             ):
                 ctx.clicks[row[0]] = (tuple(row[1:6]), row[6])
@@ -176,7 +181,7 @@ class _Context:
             ctx.earlier = set(
                 db.session.execute(
                     select(Conversion.player_id, Conversion.offer_event_id).where(
-                        Conversion.player_id.in_(players), Conversion.payout >= 0  # chargebacks are not earlier earnings
+                        any_of(Conversion.player_id, sorted(players)), Conversion.payout >= 0  # chargebacks are not earlier earnings
                     )
                 ).all()
             )
@@ -249,6 +254,18 @@ class _Context:
             db.session.flush()
 
 
+def _overrides(publisher_ids: set[int], offer_ids: set[int]) -> list:
+    """Whether these publishers have active custom payouts, active throttles, blocked sub IDs on these offers."""
+    publishers, offers = sorted(publisher_ids), sorted(offer_ids)
+    return [
+        exists().where(any_of(CustomPayout.publisher_id, publishers), any_of(CustomPayout.offer_id, offers),
+                       CustomPayout.active.is_(True)).label("customs"),
+        exists().where(any_of(CustomThrottle.publisher_id, publishers), any_of(CustomThrottle.offer_id, offers),
+                       CustomThrottle.active.is_(True)).label("throttles"),
+        exists().where(any_of(BlockedSubId.publisher_id, publishers), any_of(BlockedSubId.offer_id, offers)).label("blocked"),
+    ]
+
+
 def _lock_balances(keys: set[tuple[int, int, str]]) -> dict[tuple[int, int, str], RevShareBalance]:
     """The carry-over balances of these (publisher, offer, currency), created if new, locked until commit.
 
@@ -256,18 +273,30 @@ def _lock_balances(keys: set[tuple[int, int, str]]) -> dict[tuple[int, int, str]
     if not keys:
         return {}
     ordered = sorted(keys)
-    db.session.execute(
-        insert_statement(RevShareBalance.__table__).on_conflict_do_nothing(
-            index_elements=["publisher_id", "offer_id", "currency"]
-        ),
+    insert_rows(
+        RevShareBalance.__table__,
         [{"publisher_id": p, "offer_id": o, "currency": c, "carried": commission.ZERO, "updated_at": utcnow()} for p, o, c in ordered],
+        ["publisher_id", "offer_id", "currency"],
+        skip_existing=True,
     )
+    return _locked_balances(ordered)
+
+
+def _locked_balances(ordered: list[tuple[int, int, str]]) -> dict[tuple[int, int, str], RevShareBalance]:
+    key = tuple_(RevShareBalance.publisher_id, RevShareBalance.offer_id, RevShareBalance.currency)
+    if on_postgresql():  # the keys as three arrays: one statement text whatever their number
+        table = RevShareBalance.__table__
+        wanted = key.in_(select(*[
+            func.unnest(bindparam(None, [k[n] for k in ordered], type_=ARRAY(column.type)))
+            for n, column in enumerate((table.c.publisher_id, table.c.offer_id, table.c.currency))
+        ]))
+    else:
+        wanted = key.in_(ordered)
     rows = db.session.scalars(
         select(RevShareBalance)
-        .where(tuple_(RevShareBalance.publisher_id, RevShareBalance.offer_id, RevShareBalance.currency).in_(ordered))
+        .where(wanted)
         .order_by(RevShareBalance.publisher_id, RevShareBalance.offer_id, RevShareBalance.currency)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
-    found = {(row.publisher_id, row.offer_id, row.currency): row for row in rows}
-    return found
+    return {(row.publisher_id, row.offer_id, row.currency): row for row in rows}

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from portal.conversions import commission
 from portal.conversions.models import ConversionStatus, ThrottleCount
+from portal.events.bulk import any_of
 from portal.extensions import db
 from portal.network.models import CustomThrottle
 from portal.tracking.store import insert_statement
@@ -18,8 +19,8 @@ def load_throttles(publisher_ids: set[int], offer_ids: set[int]) -> dict[tuple[i
     if publisher_ids and offer_ids:
         for row in db.session.scalars(
             select(CustomThrottle).where(
-                CustomThrottle.publisher_id.in_(sorted(publisher_ids)),
-                CustomThrottle.offer_id.in_(sorted(offer_ids)),
+                any_of(CustomThrottle.publisher_id, sorted(publisher_ids)),
+                any_of(CustomThrottle.offer_id, sorted(offer_ids)),
                 CustomThrottle.active.is_(True),
             )
         ):

@@ -8,6 +8,7 @@ from typing import Iterable
 from flask import current_app
 from sqlalchemy import select
 
+from portal.events.bulk import any_of
 from portal.events.models import Player
 from portal.extensions import db
 from portal.network.models import Offer
@@ -53,7 +54,7 @@ def _load_clicks(click_ids: set[uuid.UUID]) -> dict[uuid.UUID, tuple]:
         rows = db.session.execute(
             select(Click.click_id, Click.link_id, Click.publisher_id, Click.offer_id, Offer.advertiser_id, Click.is_blocked)
             .join(Offer, Offer.id == Click.offer_id)
-            .where(Click.click_id.in_(ids[start : start + _CHUNK]))
+            .where(any_of(Click.click_id, ids[start : start + _CHUNK]))
         )
         found.update({row[0]: tuple(row[1:]) for row in rows})
     return found

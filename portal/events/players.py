@@ -5,8 +5,8 @@ import hashlib
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
+from portal.events.bulk import any_of, insert_rows
 from portal.events.models import Player
 from portal.extensions import db
 from portal.types import utcnow
@@ -34,58 +34,72 @@ def identity_key(user_id: str | None, email: str | None, phone: str | None, anon
     return key if len(key) <= _MAX_KEY else f"{kind}#sha256:{hashlib.sha256(value.encode()).hexdigest()}"
 
 
-def _insert():
-    dialect = db.session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Player.__table__)
+def players_for(
+    advertiser_id: int, identities: dict[str, Identity], first_clicks: dict | None = None, merging: set[str] = frozenset()
+) -> dict[str, Player]:
+    """The advertiser's players for these ids, created on first sight; those this request may change are
+    locked for this transaction (attribution, identifier and property merges are read-modify-write).
 
-
-def players_for(advertiser_id: int, identities: dict[str, Identity]) -> dict[str, Player]:
-    """The advertiser's players for these ids, created on first sight and locked for this transaction.
-
-    New rows go in with ON CONFLICT DO NOTHING (sorted, so two batches never lock in opposite orders),
-    then every player is read FOR UPDATE: attribution and property merges are read-modify-write."""
+    New rows go in with ON CONFLICT DO NOTHING (sorted, so two batches never lock in opposite orders).
+    A player already attributed never changes attribution, so one that is, and that gets no identifiers
+    and no properties (`merging`: the keys whose user properties merge), is read without a lock: requests
+    sending deposits of the same players do not queue behind each other. The others are read FOR UPDATE
+    in id order, in one statement. `first_clicks` maps a key to the click (a `Source`) of its first
+    attributable event: a player created now starts attributed to it, as `attribute` would have set it."""
     if not identities:
         return {}
     keys = sorted(identities)
-    existing = set()
-    for start in range(0, len(keys), _CHUNK):
-        existing.update(
-            db.session.scalars(
-                select(Player.external_id).where(
-                    Player.advertiser_id == advertiser_id, Player.external_id.in_(keys[start : start + _CHUNK])
-                )
-            )
-        )
-    now = utcnow()
-    new_rows = [
-        {
-            "advertiser_id": advertiser_id,
-            "external_id": key,
-            "email": identities[key].email,
-            "phone": identities[key].phone,
-            "anon_id": identities[key].anon_id,
-            "user_properties": {},
-            "first_seen_at": now,
-            "updated_at": now,
-        }
-        for key in keys
-        if key not in existing
+    now, first_clicks = utcnow(), first_clicks or {}
+    rows = [_new_row(advertiser_id, key, identities[key], first_clicks.get(key), now) for key in keys]
+    insert_rows(Player.__table__, rows, ["advertiser_id", "external_id"], skip_existing=True)
+    players = _read(advertiser_id, keys, lock=False)
+    changing = [
+        key for key, player in players.items()
+        if player.publisher_id is None or key in merging or _new_identifiers(player, identities[key])
     ]
-    if new_rows:
-        db.session.execute(_insert().on_conflict_do_nothing(index_elements=["advertiser_id", "external_id"]), new_rows)
+    if changing:
+        players.update(_read(advertiser_id, sorted(changing), lock=True))
+    for key, player in players.items():
+        _fill_identifiers(player, identities[key])
+    return players
+
+
+def _read(advertiser_id: int, keys: list[str], lock: bool) -> dict[str, Player]:
     players: dict[str, Player] = {}
     for start in range(0, len(keys), _CHUNK):
         query = (
             select(Player)
-            .where(Player.advertiser_id == advertiser_id, Player.external_id.in_(keys[start : start + _CHUNK]))
+            .where(Player.advertiser_id == advertiser_id, any_of(Player.external_id, keys[start : start + _CHUNK]))
             .order_by(Player.id)
-            .with_for_update()
             .execution_options(populate_existing=True)
         )
-        players.update({player.external_id: player for player in db.session.scalars(query)})
-    for key, player in players.items():
-        _fill_identifiers(player, identities[key])
+        players.update({player.external_id: player for player in db.session.scalars(
+            query.with_for_update() if lock else query
+        )})
     return players
+
+
+def _new_row(advertiser_id: int, key: str, identity: Identity, click, now) -> dict:
+    return {
+        "advertiser_id": advertiser_id,
+        "external_id": key,
+        "email": identity.email,
+        "phone": identity.phone,
+        "anon_id": identity.anon_id,
+        "user_properties": {},
+        "click_id": click.click_id if click else None,
+        "link_id": click.link_id if click else None,
+        "publisher_id": click.publisher_id if click else None,
+        "offer_id": click.offer_id if click else None,
+        "first_seen_at": now,
+        "updated_at": now,
+    }
+
+
+def _new_identifiers(player: Player, identity: Identity) -> bool:
+    return bool(
+        (identity.email and not player.email) or (identity.phone and not player.phone) or (identity.anon_id and not player.anon_id)
+    )
 
 
 def _fill_identifiers(player: Player, identity: Identity) -> None:

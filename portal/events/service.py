@@ -15,11 +15,11 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from uuid6 import uuid7
 
 from portal.conversions.service import EarningEvent, convert_events
 from portal.events.attribution import attributable_clicks, attribute
+from portal.events.bulk import any_of, insert_rows
 from portal.events.models import Event
 from portal.events.players import (
     Identity,
@@ -116,7 +116,12 @@ def ingest(advertiser_id: int, payload: Any) -> IngestResult:
     live = _settle_known_keys(advertiser_id, pending)
     clicks = attributable_clicks(advertiser_id, {p.event.click_id for p in live if p.event.click_id})
     needed = [p for p in live if p.identity] + [p for p in pending if p.user_properties]  # not repeats or conflicts
-    players = players_for(advertiser_id, {p.identity.key: p.identity for p in needed})
+    first_clicks = {}  # a new player starts attributed to the click of its first event that has one
+    for p in live:
+        if p.identity and p.event.click_id in clicks:
+            first_clicks.setdefault(p.identity.key, clicks[p.event.click_id])
+    merging = {p.identity.key for p in pending if p.user_properties}
+    players = players_for(advertiser_id, {p.identity.key: p.identity for p in needed}, first_clicks, merging)
     for p in pending:  # a user's profile merges even when its events are repeats or invalid
         if p.user_properties:
             merge_user_properties(players[p.identity.key], p.user_properties)
@@ -271,7 +276,7 @@ def _stored_keys(advertiser_id: int, keys: list[str]) -> dict[str, tuple[uuid.UU
     for start in range(0, len(keys), _CHUNK):
         rows = db.session.execute(
             select(Event.idempotency_key, Event.id, Event.body_hash).where(
-                Event.advertiser_id == advertiser_id, Event.idempotency_key.in_(keys[start : start + _CHUNK])
+                Event.advertiser_id == advertiser_id, any_of(Event.idempotency_key, keys[start : start + _CHUNK])
             )
         )
         stored.update({key: (event_id, body_hash) for key, event_id, body_hash in rows})
@@ -309,18 +314,13 @@ def _follow_first(p: _Pending) -> None:
         p.result.error = _conflict_message(p.result.idempotency_key)
 
 
-def _insert():
-    dialect = db.session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Event.__table__)
-
-
 def _insert_events(advertiser_id: int, live: list[_Pending], rows: list[dict]) -> None:
     if not rows:
         return
-    stmt = _insert().on_conflict_do_nothing(index_elements=["advertiser_id", "idempotency_key"])
     # Keys in sorted order: two concurrent batches sharing keys wait on each other, never deadlock.
     rows = sorted(rows, key=lambda row: (row["idempotency_key"] is None, row["idempotency_key"] or ""))
-    inserted = set(db.session.scalars(stmt.returning(Event.__table__.c.id), rows))
+    table = Event.__table__
+    inserted = set(insert_rows(table, rows, ["advertiser_id", "idempotency_key"], [table.c.id]).scalars())
     lost = [p for p in live if p.result.event_id not in inserted]
     if not lost:
         return

@@ -15,6 +15,7 @@ from decimal import Decimal
 from sqlalchemy import case, delete, func, select, type_coerce
 
 from portal.conversions.models import Conversion, ConversionStatus
+from portal.events.bulk import insert_rows
 from portal.events.models import Event, Player
 from portal.extensions import db
 from portal.links.models import TrackingLink
@@ -46,11 +47,24 @@ def floor_hour(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
+_MARKED = "tracklane.dirty_hours"  # session.info: (transaction, hours it noted already)
+
+
 def mark_dirty(times: Iterable[datetime | None]) -> None:
     """Note that raw rows at these times changed; flushes, never commits (the caller's transaction)."""
     hours = {floor_hour(t or utcnow()) for t in times}
+    # An event batch and its conversions touch the same hours: note each hour once per transaction.
+    session = db.session()
+    memo = session.info.get(_MARKED)
+    current = session.get_nested_transaction() or session.get_transaction()
+    if memo is not None and current is not None and memo[0] is current:
+        hours -= memo[1]
     if hours:
-        db.session.execute(ReportDirtyHour.__table__.insert(), [{"hour": h} for h in sorted(hours)])
+        insert_rows(ReportDirtyHour.__table__, [{"hour": h} for h in sorted(hours)])
+        current = session.get_nested_transaction() or session.get_transaction()
+        if memo is None or memo[0] is not current:
+            memo = session.info[_MARKED] = (current, set())
+        memo[1].update(hours)
 
 
 def _money_sum(expression):

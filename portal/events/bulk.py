@@ -1,0 +1,85 @@
+"""SQL for the events hot path whose text stays the same whatever the number of values.
+
+On PostgreSQL a list of values is bound as one array (`= ANY(:ids)`) and a list of rows as one JSON
+document (`json_to_recordset(:rows)`), so each statement has one fixed text: the driver parses it once
+and the server prepares it, where an IN list or a multi-row VALUES makes new text for every size (and
+texts over 4 KB are never cached). One JSON document is also far cheaper to send than a parameter or an
+array per value. SQLite gets the portable forms."""
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, ColumnElement, Table, Text, any_, bindparam, cast, exists, func, select
+from sqlalchemy import column as sql_column
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
+
+from portal.extensions import db
+
+
+def on_postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def any_of(column, values: Sequence) -> ColumnElement[bool]:
+    """`column IN values`, as `column = ANY(:array)` on PostgreSQL."""
+    values = list(values)
+    if not on_postgresql():
+        return column.in_(values)
+    return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+
+
+def insert_rows(
+    table: Table, rows: list[dict], conflict: Sequence[str] = (), returning: Sequence = (), skip_existing: bool = False
+):
+    """Execute one INSERT of `rows` (all with the same keys), optionally ON CONFLICT (`conflict`) DO NOTHING
+    and RETURNING `returning`; returns the result. On PostgreSQL the rows travel as one array per column.
+
+    `skip_existing` leaves out, before the insert, rows whose `conflict` columns match a stored row: they
+    then take no value from the id sequence (ON CONFLICT alone draws one for every row it skips)."""
+    if on_postgresql():
+        names = [name for name in rows[0] if name in table.c]
+        columns = [table.c[name] for name in names]
+        given = (
+            func.json_to_recordset(cast(bindparam("rows", _json_rows(rows, names, columns), type_=Text()), JSON))
+            .table_valued(*[sql_column(name, column.type) for name, column in zip(names, columns, strict=True)])
+            .render_derived(name="given", with_types=True)
+        )
+        source = select(*[given.c[name] for name in names])
+        if skip_existing:
+            source = source.where(~exists().where(*[table.c[name] == given.c[name] for name in conflict]))
+        stmt = postgresql.insert(table).from_select(columns, source)
+        params = None
+    else:
+        stmt, params = sqlite.insert(table), rows
+    if conflict:
+        stmt = stmt.on_conflict_do_nothing(index_elements=list(conflict))
+    if returning:
+        stmt = stmt.returning(*returning)
+    return db.session.execute(stmt, params) if params is not None else db.session.execute(stmt)
+
+
+def _json_rows(rows: list[dict], names: list[str], columns: list) -> str:
+    """The rows as one JSON array, each value as its column's bind processing makes it (JSON columns as is)."""
+    dialect = db.session.get_bind().dialect
+    processors = [
+        None if isinstance(column.type, JSON) else column.type._cached_bind_processor(dialect) for column in columns
+    ]
+    plain = [
+        {name: (process(row[name]) if process is not None else row[name])
+         for name, process in zip(names, processors, strict=True)}
+        for row in rows
+    ]
+    return json.dumps(plain, default=_json_default, separators=(",", ":"))
+
+
+def _json_default(value):
+    if isinstance(value, (uuid.UUID, Decimal)):
+        return str(value)
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not a column value")
