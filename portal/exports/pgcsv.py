@@ -10,6 +10,7 @@ tests/exports/test_pgcsv.py holds them to it.
 """
 from __future__ import annotations
 
+import selectors
 from typing import Iterator
 from zoneinfo import ZoneInfo
 
@@ -62,17 +63,7 @@ def copy_chunks(conn: Connection, stmt: Select, cells: tuple, size: int) -> Iter
         while pgconn.flush():
             pass
         _expect(pgconn.get_result(), ExecStatus.COPY_OUT)
-        pending: list = []
-        while True:
-            length, row = pgconn.get_copy_data(0)  # blocks until a row (one message each) or the end
-            if length < 0:
-                break
-            pending.append(row[:-1])  # COPY ends rows with LF; Python's csv (and RFC 4180) with CRLF
-            if len(pending) >= size:
-                yield len(pending), b"\r\n".join(pending) + b"\r\n"
-                pending = []
-        if pending:
-            yield len(pending), b"\r\n".join(pending) + b"\r\n"
+        yield from _copy_rows(pgconn, size)
         _expect(pgconn.get_result(), ExecStatus.COMMAND_OK)
         while pgconn.get_result() is not None:
             pass
@@ -80,6 +71,42 @@ def copy_chunks(conn: Connection, stmt: Select, cells: tuple, size: int) -> Iter
     finally:
         if not done:  # stopped mid-COPY (canceled, failed): the connection cannot be reused
             conn.invalidate()
+
+
+def _copy_rows(pgconn, size: int) -> Iterator[tuple[int, bytes]]:
+    # Non-blocking reads, and a wait on the socket that releases the GIL: a blocking PQgetCopyData holds
+    # it while the server works, which starves the thread that compresses the previous chunk.
+    get, consume = pgconn.get_copy_data, pgconn.consume_input
+    with selectors.DefaultSelector() as selector:
+        selector.register(pgconn.socket, selectors.EVENT_READ)
+        pending: list = []
+        append = pending.append
+        while True:
+            length, row = get(1)  # one row (one COPY message) from libpq's buffer, 0 when it is empty
+            if length > 0:
+                # Kept as bytes: a million live memoryviews (tracked by the garbage collector) make its
+                # passes over the app's whole heap cost twice the rest of this loop.
+                append(bytes(row))
+                if len(pending) >= size:
+                    yield len(pending), _crlf(pending)
+                    pending = []
+                    append = pending.append
+            elif length == 0:
+                selector.select()
+                consume()
+            else:
+                break
+        if pending:
+            yield len(pending), _crlf(pending)
+
+
+def _crlf(rows: list) -> bytes:
+    """COPY ends rows with LF; Python's csv (and RFC 4180) with CRLF. A cell may hold LF too (quoted, kept
+    as it is), so the quick replace is only for chunks whose every LF ends a row."""
+    data = b"".join(rows)
+    if data.count(b"\n") == len(rows):
+        return data.replace(b"\n", b"\r\n")
+    return b"\r\n".join(row[:-1] for row in rows) + b"\r\n"
 
 
 def _expect(result, status) -> None:
