@@ -30,6 +30,7 @@ from portal.reports.presets import (
     token_for,
 )
 from portal.reports.query import DATE_RANGES, DIMENSIONS, GRAINS, METRICS, InvalidQuery, ReportQuery, run
+from portal.subids.service import names_by_value
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 signed_in = role_required(Role.ADMIN, Role.PUBLISHER, Role.ADVERTISER)
@@ -58,12 +59,26 @@ def _report_url(query: ReportQuery, **changes) -> str:
     return url_for("reports.index") + "?" + urlencode(query.to_args(**changes))
 
 
+SUB_DIMENSIONS = ("sub1", "sub2", "sub3", "sub4", "sub5")
+
+
+def _sub_id_names(query: ReportQuery, result) -> dict[str, str]:
+    """A publisher's managed sub ID names for the sub ID values on this page of the report."""
+    shown = [d for d in query.dimensions if d in SUB_DIMENSIONS]
+    if query.publisher_id is None or not shown:
+        return {}
+    values = {row.keys.get(d, "") for row in result.rows for d in shown} - {""}
+    return names_by_value(query.publisher_id, sorted(values)) if values else {}
+
+
 def _context(query: ReportQuery, error: str = "") -> dict:
     result = run(query)
     labels, lines = series(query)
     return {
         "query": query,
         "result": result,
+        "sub_id_names": _sub_id_names(query, result),
+        "SUB_DIMENSIONS": SUB_DIMENSIONS,
         "chart": build_chart(labels, lines, format_number),
         "error": error,
         "report_url": lambda **changes: _report_url(query, **changes),

@@ -143,3 +143,17 @@ def test_export_button_requests_a_report_export_with_the_builder_state(app, worl
     html = signed_in_client(app, world.user_a).get(f"/reports?{NOV_10}&dim=sub1&metric=click_count").get_data(as_text=True)
     assert 'name="kind" value="report"' in html
     assert "dim=sub1&amp;metric=click_count&amp;range=custom&amp;start=2026-11-10" in html
+
+
+def test_a_managed_sub_id_shows_its_name_next_to_its_value(app, world):
+    from tests.factories import SubIdFactory
+
+    SubIdFactory(publisher=world.publisher_a, external_id="alpha", name="Alpha <newsletter>")
+    SubIdFactory(publisher=world.publisher_b, external_id="beta", name="Beta own name")
+    SubIdFactory(publisher=world.publisher_b, external_id="alpha", name="Not A name")
+    db.session.commit()
+    html = signed_in_client(app, world.user_a).get(f"/reports?{NOV_10}&dim=sub1&metric=click_count").get_data(as_text=True)
+    assert '<small class="sub-id-name">Alpha &lt;newsletter&gt;</small>' in html
+    assert "Not A name" not in html and "Beta own name" not in html
+    without_sub = signed_in_client(app, world.user_a).get(f"/reports?{NOV_10}&dim=country&metric=click_count")
+    assert "sub-id-name" not in without_sub.get_data(as_text=True)
