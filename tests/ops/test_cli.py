@@ -107,8 +107,8 @@ def test_run_portal_serves_prints_its_url_and_stops_its_children(tmp_path):
                 time.sleep(0.5)
         output = log_path.read_text()
         assert healthy, output
-        # The banner comes right after the health check run-portal does itself.
-        while time.monotonic() < deadline and "Tracklane is running at" not in output:
+        # The banner comes right after the health check run-portal does itself; read it once complete.
+        while time.monotonic() < deadline and "Press Ctrl-C to stop." not in output:
             time.sleep(0.2)
             output = log_path.read_text()
         assert f"Tracklane is running at http://127.0.0.1:{port}" in output, output
