@@ -1,13 +1,10 @@
 """POST /api/v1/events: advertisers send player and web events with their API key."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Blueprint, current_app, g, jsonify, request
-from sqlalchemy import or_, update
 
+from portal.accounts.api_auth import key_from_header, note_key_use
 from portal.accounts.models import ApiKey
-from portal.accounts.service import find_api_key
 from portal.events.service import (
     ACCEPTED,
     DUPLICATE,
@@ -18,24 +15,19 @@ from portal.events.service import (
 )
 from portal.extensions import csrf, db, limiter
 from portal.ops.errors import error_response
-from portal.types import utcnow
 
 bp = Blueprint("events_api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # authenticated by API key, not by a session cookie
 
 KEY_HEADER = "X-API-Key"
-LAST_USED_EVERY = timedelta(minutes=1)
 
 
 @bp.before_request
 def authenticate_advertiser_key():
     """Only live advertiser keys get past here; the key is remembered for the rate limit and the view."""
-    secret = request.headers.get(KEY_HEADER)
-    if not secret:
-        return error_response(401, "Unauthorized", f"The {KEY_HEADER} header is missing.")
-    key = find_api_key(secret)
-    if key is None:
-        return error_response(401, "Unauthorized", "The API key is not valid (unknown or revoked).")
+    key = key_from_header(KEY_HEADER)
+    if not isinstance(key, ApiKey):
+        return key
     if key.advertiser_id is None:
         return error_response(403, "Forbidden", "Only an advertiser's API key may send events; this is a network key.")
     g.events_key_id, g.events_advertiser_id, g.events_key_hash = key.id, key.advertiser_id, key.key_hash
@@ -57,22 +49,9 @@ def receive_events():
         result = ingest(g.events_advertiser_id, parse_payload(request.get_data(cache=False)))
     except BadPayload as exc:
         return error_response(400, "Bad Request", str(exc))
-    _note_key_use()
+    note_key_use(g.events_key_id, g.events_key_last_used)
     db.session.commit()
     return _respond(result)
-
-
-def _note_key_use() -> None:
-    """Record when the key was last used, at most once a minute: not a row write on every request."""
-    now = utcnow()
-    if g.events_key_last_used and now - g.events_key_last_used < LAST_USED_EVERY:
-        return
-    db.session.execute(
-        update(ApiKey)
-        .where(ApiKey.id == g.events_key_id, or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < now - LAST_USED_EVERY))
-        .values(last_used_at=now)
-        .execution_options(synchronize_session=False)
-    )
 
 
 def _respond(result: IngestResult):

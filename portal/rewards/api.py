@@ -4,27 +4,24 @@
 `page_size`. All endpoints share one limit per key (REWARDS_API_RATE_LIMIT, 5000 per hour)."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from flask import Blueprint, current_app, g, jsonify, request
-from sqlalchemy import update
 
+from portal.accounts.api_auth import key_from_header, note_key_use
 from portal.accounts.models import ApiKey
-from portal.accounts.service import find_api_key
 from portal.extensions import csrf, db, limiter
 from portal.ops.errors import error_response
 from portal.rewards.catalogue import list_rewards
 from portal.rewards.models import Redemption, Reward
 from portal.rewards.points import PointsError, balance, find_fan, give_bonus
 from portal.rewards.redemptions import RedemptionConflict, search_redemptions, set_completed
-from portal.types import utcnow
 
 bp = Blueprint("rewards_api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # authenticated by API key, not by a session cookie
 
 KEY_HEADER = "x-api-key"
 PAGE_SIZE = 25
-LAST_USED_EVERY = timedelta(minutes=1)
 ENDPOINTS = (
     "rewards_api.rewards", "rewards_api.redemptions", "rewards_api.redemption", "rewards_api.fan_points", "rewards_api.fan_bonus",
 )
@@ -34,20 +31,14 @@ ENDPOINTS = (
 def authenticate_network_key():
     if request.endpoint not in ENDPOINTS:
         return None  # another blueprint's route under /api/v1 (or a 404): not ours to guard
-    secret = request.headers.get(KEY_HEADER)
-    if not secret:
-        return error_response(401, "Unauthorized", f"The {KEY_HEADER} header is missing.")
-    key = find_api_key(secret)
-    if key is None:
-        return error_response(401, "Unauthorized", "The API key is not valid (unknown or revoked).")
+    key = key_from_header(KEY_HEADER)
+    if not isinstance(key, ApiKey):
+        return key
     if key.advertiser_id is not None:
         return error_response(401, "Unauthorized", "The rewards API takes a network API key, not an advertiser's.")
     g.rewards_key_hash = key.key_hash
-    if key.last_used_at is None or utcnow() - key.last_used_at > LAST_USED_EVERY:  # not a row write per request
-        db.session.execute(
-            update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=utcnow()).execution_options(synchronize_session=False)
-        )
-        db.session.commit()
+    note_key_use(key.id, key.last_used_at)
+    db.session.commit()
     return None
 
 
