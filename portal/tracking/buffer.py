@@ -1,5 +1,10 @@
-"""The Redis side of the hot path: clicks go to a stream, impressions to per-hour counters."""
+"""The Redis side of the hot path: clicks go to a stream, impressions to per-hour counters.
+
+The hot path only appends; whether a click is its visitor's first on that link within 24 hours is decided
+when the stream is flushed (`claim_unique`), which keeps each click down to one plain Redis command."""
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 from flask import current_app
 from redis import Redis
@@ -12,14 +17,6 @@ CLICK_DEAD_LETTERS = "tracking:clicks:refused"
 IMPRESSION_HASH = "tracking:impressions"
 IMPRESSION_BATCHES = "tracking:impressions:batches"
 UNIQUE_WINDOW_SECONDS = 24 * 3600
-
-# One round trip: claim the 24 h uniqueness slot (humans only) and append the click with the answer.
-_PUSH_CLICK = """
-local unique = '0'
-if ARGV[2] == '1' and redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[3]) then unique = '1' end
-redis.call('XADD', KEYS[2], '*', 'c', ARGV[1], 'u', unique)
-return unique
-"""
 
 
 def tracking_redis() -> Redis:
@@ -35,18 +32,26 @@ def unique_key(link_id: int, ip_hash: str) -> str:
     return f"tracking:uniq:{link_id}:{ip_hash}"
 
 
-def push_click(payload: str, link_id: int, ip_hash: str, human: bool) -> bool:
-    """Buffer one click (JSON payload without the unique flag); return whether it is unique."""
-    conn = tracking_redis()
-    script = current_app.extensions.get("tracklane.push_click")
-    if script is None:
-        script = current_app.extensions["tracklane.push_click"] = conn.register_script(_PUSH_CLICK)
-    unique = script(
-        keys=[unique_key(link_id, ip_hash), CLICK_STREAM],
-        args=[payload, "1" if human else "0", UNIQUE_WINDOW_SECONDS],
-        client=conn,
-    )
-    return unique in (b"1", "1")
+def claim_unique(conn: Redis, rows: list[dict], now: datetime | None = None) -> list[bool]:
+    """For buffered clicks in arrival order: is each the first human click of its IP hash on its link
+    within 24 hours? The visitor's slot keeps the click_id that took it, so deciding a batch again after
+    a crashed flush gives the same answers. Bots never take a slot."""
+    now_ms = int((now or datetime.now(UTC)).timestamp() * 1000)
+    humans = [row for row in rows if not row["is_bot"]]
+    pipe = conn.pipeline(transaction=False)
+    for row in humans:
+        key = unique_key(row["link_id"], row["ip_hash"])
+        ends_ms = int(datetime.fromisoformat(row["created_at"]).timestamp() * 1000) + UNIQUE_WINDOW_SECONDS * 1000
+        # A click flushed after its own window closed still holds the slot briefly, so a retry agrees.
+        pipe.set(key, row["click_id"], nx=True, pxat=max(ends_ms, now_ms + 60_000))
+        pipe.get(key)
+    holders = iter(pipe.execute()[1::2]) if humans else iter(())
+    return [False if row["is_bot"] else next(holders) == row["click_id"].encode() for row in rows]
+
+
+def push_click(payload: str) -> None:
+    """Buffer one click (a JSON row without its unique flag, which the flush decides): a plain XADD."""
+    tracking_redis().xadd(CLICK_STREAM, {"c": payload})
 
 
 def impression_field(creative_id: int, link_id: int, publisher_id: int, hour_epoch: int) -> str:

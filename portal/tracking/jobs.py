@@ -18,6 +18,7 @@ from portal.tracking.buffer import (
     CLICK_STREAM,
     IMPRESSION_BATCHES,
     IMPRESSION_HASH,
+    claim_unique,
 )
 from portal.tracking.store import (
     add_impression_counts,
@@ -50,12 +51,10 @@ def _ensure_group(conn) -> None:
 
 
 def _store_click_batch(conn, entries) -> int:
-    rows, ids = [], []
-    for entry_id, fields in entries:
-        row = json.loads(fields[b"c"])
-        row["is_unique"] = fields.get(b"u") == b"1"
-        rows.append(row)
-        ids.append(entry_id)
+    rows = [json.loads(fields[b"c"]) for _, fields in entries]
+    ids = [entry_id for entry_id, _ in entries]
+    for row, unique in zip(rows, claim_unique(conn, rows)):
+        row["is_unique"] = unique
     try:
         insert_clicks(rows)
         db.session.commit()

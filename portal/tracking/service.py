@@ -117,7 +117,7 @@ def record_click(target: LinkTarget, visit: ClickRequest, *, bot: bool, blocked:
         "created_at": (now or datetime.now(UTC)).isoformat(),
     }
     try:
-        buffer.push_click(json.dumps(row, separators=(",", ":")), target.id, ip_hash, human=not bot)
+        buffer.push_click(json.dumps(row, separators=(",", ":")))
     except RedisError:
         log.warning("Redis unreachable; click %s written straight to the database", click_id)
         _write_click_now(row, human=not bot)

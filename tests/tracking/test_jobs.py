@@ -1,4 +1,5 @@
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from rq import SimpleWorker
@@ -12,7 +13,9 @@ from portal.tracking.buffer import (
     CLICK_STREAM,
     IMPRESSION_BATCHES,
     IMPRESSION_HASH,
+    claim_unique,
     pending_clicks,
+    unique_key,
 )
 from portal.tracking.models import Click, ImpressionCount
 from tests.tracking.conftest import browser
@@ -52,6 +55,35 @@ def test_a_flush_that_dies_mid_batch_is_retried_without_duplicates(client, link,
     assert click_count() == 5
     assert sorted(c.sub1 for c in db.session.scalars(select(Click))) == [f"s{n}" for n in range(5)]
     assert redis_connection().xpending(CLICK_STREAM, CLICK_GROUP)["pending"] == 0
+
+
+def test_a_batch_decided_again_after_a_crash_keeps_its_unique_flags(client, link, monkeypatch):
+    for n in range(3):
+        browser(client, f"/api/v1/track/click/{link.public_id}?sub1=s{n}")
+
+    def die(rows):
+        raise SystemExit("worker killed before the batch reached the database")
+
+    monkeypatch.setattr(jobs, "insert_clicks", die)
+    with pytest.raises(SystemExit):
+        jobs.flush_clicks()  # the uniqueness slots are taken, the rows are not stored
+    monkeypatch.undo()
+    assert jobs.flush_clicks(reclaim_after_ms=0) == 3
+    assert {c.sub1: c.is_unique for c in db.session.scalars(select(Click))} == {"s0": True, "s1": False, "s2": False}
+
+
+def test_unique_slots_follow_arrival_order_skip_bots_and_outlive_a_late_flush(app):
+    conn = redis_connection()
+    now = datetime.now(UTC)
+
+    def row(n: int, ip_hash: str, bot: bool = False, age: timedelta = timedelta(0)) -> dict:
+        return {"click_id": f"c{n}", "link_id": 1, "ip_hash": ip_hash, "is_bot": bot, "created_at": (now - age).isoformat()}
+
+    batch = [row(1, "a", bot=True), row(2, "a"), row(3, "a"), row(4, "b", age=timedelta(days=2))]
+    assert claim_unique(conn, batch, now=now) == [False, True, False, True]
+    assert claim_unique(conn, batch, now=now) == [False, True, False, True]  # the same batch again agrees
+    assert 0 < conn.pttl(unique_key(1, "b")) <= 60_000  # a slot whose day is over lasts only for retries
+    assert claim_unique(conn, [], now=now) == []
 
 
 def test_recent_unacknowledged_batches_are_left_to_their_flusher(client, link):
@@ -107,7 +139,7 @@ def test_a_click_the_database_refuses_is_parked_and_does_not_block_the_others(cl
     conn = redis_connection()
     [(_, fields)] = conn.xrange(CLICK_STREAM)
     orphan = {**json.loads(fields[b"c"]), "click_id": "0190f0e0-0000-7000-8000-000000000001", "marketing_source_id": 987654}
-    conn.xadd(CLICK_STREAM, {"c": json.dumps(orphan), "u": "1"})  # its marketing source no longer exists
+    conn.xadd(CLICK_STREAM, {"c": json.dumps(orphan)})  # its marketing source no longer exists
     browser(client, f"/api/v1/track/click/{link.public_id}?sub1=after")
 
     assert jobs.flush_clicks() == 3
