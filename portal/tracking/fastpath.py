@@ -14,14 +14,12 @@ from urllib.parse import parse_qsl
 from flask import Flask
 from werkzeug.urls import iri_to_uri
 
-from portal.ops.logging import REQUEST_ID_HEADER, loggable_path, request_id
+from portal.ops.logging import REQUEST_ID_HEADER, loggable_path, request_id, traffic_log
 from portal.tracking import service
 from portal.tracking.api import NO_CACHE, PIXEL
 from portal.tracking.bots import is_bot
 from portal.tracking.geo import visitor_country
 from portal.tracking.targets import cached_target
-
-log = logging.getLogger("tracklane.request")
 
 CLICK_PREFIX = "/api/v1/track/click/"
 IMPRESSION_PREFIX = "/api/v1/track/impression/"
@@ -117,12 +115,13 @@ class FastTracking:
         rid = request_id(_header(environ, REQUEST_ID_HEADER))
         headers.append((REQUEST_ID_HEADER, rid))
         start_response(status, headers)
-        log.info(
-            "%s %s %s %.1fms request_id=%s",
-            "GET",
-            loggable_path(environ.get("PATH_INFO", "")),
-            status[:3],
-            (time.perf_counter() - started) * 1000,
-            rid,
-        )
+        if traffic_log.isEnabledFor(logging.INFO):
+            traffic_log.info(
+                "%s %s %s %.1fms request_id=%s",
+                "GET",
+                loggable_path(environ.get("PATH_INFO", "")),
+                status[:3],
+                (time.perf_counter() - started) * 1000,
+                rid,
+            )
         return [body]

@@ -38,7 +38,7 @@ class TrackingDispatcher:
 
 def mount_tracking(portal: Flask) -> Flask:
     from portal.ops.errors import install_error_handlers
-    from portal.ops.logging import install_request_logging
+    from portal.ops.logging import install_request_logging, traffic_log
 
     tracking = Flask(__name__, root_path=portal.root_path, template_folder=portal.template_folder, static_folder=None)
     tracking.config = portal.config  # the same object: later changes apply to both
@@ -47,7 +47,7 @@ def mount_tracking(portal: Flask) -> Flask:
     tracking.extensions = portal.extensions
     tracking.session_interface = NoSession()
     tracking.register_blueprint(bp)
-    install_request_logging(tracking)
+    install_request_logging(tracking, served=traffic_log)
     install_error_handlers(tracking)
     for rule in tracking.url_map.iter_rules():
         if rule.endpoint != "static":

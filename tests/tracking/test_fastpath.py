@@ -1,5 +1,6 @@
 """The fast path answers warm clicks and pixels itself and hands everything else to the Flask routes;
 both must give the visitor the same answer and store the same click."""
+import logging
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -100,3 +101,34 @@ def test_warm_pixels_count_matches_and_skip_the_rest(client, banner_link, delega
     assert len(delegated) == 2  # the first good one, and the first unknown one
     assert flush_impressions() == 2
     assert db.session.scalar(select(ImpressionCount.count)) == 2
+
+
+def test_served_traffic_is_logged_only_when_asked_and_refused_traffic_always(client, link, caplog):
+    caplog.set_level(logging.INFO, logger="tracklane.request")
+    url = f"/api/v1/track/click/{link.public_id}"
+    browser(client, url)  # cold: through Flask
+    browser(client, url)  # warm: the fast path
+    browser(client, url + "?relativepath=../admin")
+    browser(client, "/api/v1/track/click/no-such-link")
+    logged = [(r.name, r.getMessage().split(" ")[2]) for r in caplog.records if r.name.startswith("tracklane.")]
+    assert logged == [("tracklane.request", "400"), ("tracklane.request", "404")]
+
+    caplog.clear()
+    caplog.set_level(logging.INFO, logger="tracklane.traffic")  # what TRAFFIC_LOG=1 sets
+    browser(client, url)
+    [line] = [r.getMessage() for r in caplog.records if r.name == "tracklane.traffic"]
+    assert line.startswith(f"GET {url} 302 ")
+
+
+def test_traffic_log_setting_turns_the_served_traffic_log_on(monkeypatch):
+    from flask import Flask
+
+    from portal.config import load_config
+    from portal.ops.logging import install_request_logging, traffic_log
+
+    for value, enabled in (("1", True), ("0", False)):
+        monkeypatch.setenv("TRAFFIC_LOG", value)
+        app = Flask(__name__)
+        app.config["TRAFFIC_LOG"] = load_config()["TRAFFIC_LOG"]
+        install_request_logging(app)
+        assert traffic_log.isEnabledFor(logging.INFO) is enabled
