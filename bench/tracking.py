@@ -5,7 +5,7 @@ Starts Tracklane under gunicorn on PostgreSQL + Redis, and a bare Flask app (ben
 same gunicorn settings; drives both with wrk; prints requests/s, p50/p99 and the ratios; then flushes the
 click buffer and compares clicks sent with clicks stored.
 
-Usage: .venv/bin/python bench/tracking.py [--seconds 10] [--connections 32] [--workers 4]
+Usage: .venv/bin/python bench/tracking.py [--seconds 10] [--rounds 3] [--connections 32] [--workers 4]
 Needs wrk (apt-get install wrk), PostgreSQL and Redis (DATABASE_URL / REDIS_URL; defaults: the local CI ones).
 It creates and drops its own database `tracklane_bench` and uses Redis database 15.
 """
@@ -129,8 +129,19 @@ def wrk(url: str, seconds: int, connections: int) -> dict:
     }
 
 
+def combined(runs: list[dict]) -> dict:
+    """One figure over interleaved rounds: mean throughput, median p50, worst p99, all requests."""
+    return {
+        "rps": sum(r["rps"] for r in runs) / len(runs),
+        "requests": sum(r["requests"] for r in runs),
+        "p50": sorted(r["p50"] for r in runs)[len(runs) // 2],
+        "p99": max(r["p99"] for r in runs),
+        "rounds": [round(r["rps"]) for r in runs],
+    }
+
+
 def line(name: str, r: dict) -> str:
-    return f"{name:<22} {r['rps']:>9.0f} req/s   p50 {r['p50']:>6.2f} ms   p99 {r['p99']:>6.2f} ms   ({r['requests']} requests)"
+    return f"{name:<22} {r['rps']:>9.0f} req/s   p50 {r['p50']:>6.2f} ms   p99 {r['p99']:>6.2f} ms   ({r['requests']} requests; rounds {r['rounds']} req/s)"
 
 
 def main() -> None:
@@ -138,6 +149,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of all four endpoints")
     parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (gthread when > 1)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
@@ -154,17 +166,24 @@ def main() -> None:
         base = f"http://127.0.0.1:{app_port}/api/v1/track"
         run(f"{base}/click/{link_id}?sub1=warmup")  # warm caches and connections; these clicks count too
         exact = send_exact(f"{base}/click/{link_id}?sub1=exact", count=2000)
-        results = {
-            "bare 302": run(f"http://127.0.0.1:{bare_port}/r"),
-            "click": run(f"{base}/click/{link_id}?sub1=bench&sub2=wrk"),
-            "bare gif": run(f"http://127.0.0.1:{bare_port}/p"),
-            "impression": run(f"{base}/impression/{creative_id}?lid={link_id}&aid={publisher_id}"),
+        urls = {
+            "bare 302": f"http://127.0.0.1:{bare_port}/r",
+            "click": f"{base}/click/{link_id}?sub1=bench&sub2=wrk",
+            "bare gif": f"http://127.0.0.1:{bare_port}/p",
+            "impression": f"{base}/impression/{creative_id}?lid={link_id}&aid={publisher_id}",
         }
+        # Interleaved rounds: each endpoint and its baseline see the same share of whatever else the
+        # machine is doing, instead of one of them getting a quiet minute and the other a busy one.
+        rounds = [{name: run(url) for name, url in urls.items()} for _ in range(args.rounds)]
+        results = {name: combined([r[name] for r in rounds]) for name in urls}
     finally:
         stop(tracklane)
         stop(bare)
 
-    print(f"\n{args.workers} gunicorn workers x {args.threads} threads, wrk 2 threads, {args.connections} connections, {args.seconds}s each, {os.cpu_count()} cores")
+    print(
+        f"\n{args.workers} gunicorn workers x {args.threads} threads, wrk 2 threads, {args.connections} connections,"
+        f" {args.rounds} interleaved rounds of {args.seconds}s each, {os.cpu_count()} cores"
+    )
     for name, result in results.items():
         print(line(name, result))
     click_ratio = results["click"]["rps"] / results["bare 302"]["rps"]
