@@ -20,7 +20,6 @@ import json
 import os
 import random
 import sys
-import tempfile
 import time
 import urllib.request
 import uuid
@@ -28,26 +27,12 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.tracking import free_port, start_gunicorn, stop  # noqa: E402
+from bench.common import bench_env, free_port, recreate_database, start_gunicorn, stop  # noqa: E402
 
-ADMIN_URL = os.environ.get("BENCH_ADMIN_DATABASE_URL", "postgresql+psycopg://root@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 CLICKS = 50_000
 BATCH = 100
-
-
-def recreate_database(name: str) -> str:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    engine.dispose()
-    return ADMIN_URL.rsplit("/", 1)[0] + "/" + name
 
 
 def prepare(env: dict) -> tuple[str, list[str]]:
@@ -218,10 +203,8 @@ def main() -> None:
     parser.add_argument("--database", default="tracklane_bench_events")
     args = parser.parse_args()
 
-    env = dict(os.environ)
-    env.update(DATABASE_URL=recreate_database(args.database), REDIS_URL=REDIS_URL,
-               TRACKLANE_INSTANCE_PATH=tempfile.mkdtemp(prefix="tracklane-bench-"),
-               SECRET_KEY="bench-secret-key-0123456789", EVENTS_RATE_LIMIT="1000000 per minute")
+    recreate_database(args.database)
+    env = bench_env(args.database, 14, EVENTS_RATE_LIMIT="1000000 per minute")
     secret, click_ids = prepare(env)
     port = free_port()
     server = start_gunicorn("app:app", port, args.workers, 1, env)

@@ -30,33 +30,12 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-ADMIN_URL = os.environ.get("BENCH_ADMIN_DATABASE_URL", "postgresql+psycopg://root@127.0.0.1:5432/test")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import ADMIN_URL, ROOT, bench_env, recreate_database  # noqa: E402
+
 BENCH_DB = "tracklane_bench_exports"
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 START = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-def bench_env() -> dict:
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=ADMIN_URL.rsplit("/", 1)[0] + "/" + BENCH_DB,
-        REDIS_URL=REDIS_URL,
-        TRACKLANE_INSTANCE_PATH=tempfile.mkdtemp(prefix="tracklane-bench-exports-"),
-        SECRET_KEY="bench-secret-key-0123456789",
-    )
-    return env
-
-
-def recreate_database(create: bool = True) -> None:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)"))
-        if create:
-            conn.execute(text(f"CREATE DATABASE {BENCH_DB}"))
-    engine.dispose()
 
 
 def uuid7_at(ms: int) -> uuid.UUID:
@@ -217,12 +196,11 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the filled database, and reuse one a former --keep left")
     args = parser.parse_args()
 
-    env = bench_env()
+    env = bench_env(BENCH_DB, 14)
     os.environ.update(env)
-    sys.path.insert(0, str(ROOT))
     user_id = existing_admin(env["DATABASE_URL"], args.rows) if args.keep else None
     if user_id is None:
-        recreate_database()
+        recreate_database(BENCH_DB)
     exports, plain, cells = [], [], []
     try:
         if user_id is None:
@@ -243,7 +221,7 @@ def main() -> None:
                       f"psql raw {plain[-1][0]:.2f}s  psql cells {cells[-1][0]:.2f}s")
     finally:
         if not args.keep:
-            recreate_database(create=False)
+            recreate_database(BENCH_DB, create=False)
 
     best = min(exports, key=lambda r: r["job"])
     job_s, rows = best["job"], best["rows"]

@@ -17,39 +17,23 @@ import io
 import os
 import random
 import sys
-import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-ADMIN_URL = os.environ.get("BENCH_ADMIN_DATABASE_URL", "postgresql+psycopg://root@127.0.0.1:5432/test")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import bench_env, recreate_database  # noqa: E402
+
 BENCH_DB = "tracklane_bench_reports"
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 DAYS, OFFERS, PUBLISHERS, LINKS = 30, 12, 40, 400
 EVENT_TYPES = ("registration", "ftd", "deposit", "revenue")
 CHUNK = 200_000
 
 
-def recreate_database() -> None:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {BENCH_DB}"))
-    engine.dispose()
-
-
 def make_app():
-    os.environ.update(
-        DATABASE_URL=ADMIN_URL.rsplit("/", 1)[0] + "/" + BENCH_DB,
-        REDIS_URL=REDIS_URL,
-        TRACKLANE_INSTANCE_PATH=tempfile.mkdtemp(prefix="tracklane-bench-"),
-        SECRET_KEY="bench-secret-key-0123456789",
-    )
-    sys.path.insert(0, str(ROOT))
+    os.environ.update(bench_env(BENCH_DB, 14))
     from portal import create_app
 
     return create_app()
@@ -165,7 +149,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
 
-    recreate_database()
+    recreate_database(BENCH_DB)
     app = make_app()
     from flask_migrate import upgrade
 

@@ -15,52 +15,21 @@ import argparse
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-ADMIN_URL = os.environ.get("BENCH_ADMIN_DATABASE_URL", "postgresql+psycopg://root@127.0.0.1:5432/test")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import bench_env, free_port, recreate_database, start_gunicorn, stop  # noqa: E402
+
 BENCH_DB = "tracklane_bench"
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def bench_env() -> dict:
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=ADMIN_URL.rsplit("/", 1)[0] + "/" + BENCH_DB,
-        REDIS_URL=REDIS_URL,
-        TRACKLANE_INSTANCE_PATH=tempfile.mkdtemp(prefix="tracklane-bench-"),
-        SECRET_KEY="bench-secret-key-0123456789",
-    )
-    return env
-
-
-def recreate_database() -> None:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {BENCH_DB}"))
-    engine.dispose()
 
 
 def prepare(env: dict) -> tuple[str, str, int]:
     """Migrate the bench database and create one link with a creative; return their ids."""
     os.environ.update(env)
-    sys.path.insert(0, str(ROOT))
     from flask_migrate import upgrade
 
     from portal import create_app
@@ -84,28 +53,6 @@ def prepare(env: dict) -> tuple[str, str, int]:
         db.session.add(link)
         db.session.commit()
         return link.public_id, creative.public_id, publisher.id
-
-
-def start_gunicorn(target: str, port: int, workers: int, threads: int, env: dict) -> subprocess.Popen:
-    cmd = [
-        str(ROOT / ".venv/bin/gunicorn"), "--workers", str(workers), "--threads", str(threads),
-        "--bind", f"127.0.0.1:{port}", "--log-level", "warning", target,
-    ]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/__nothing__", timeout=1)
-        except urllib.error.HTTPError:
-            return proc
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"gunicorn {target} did not start")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    os.killpg(proc.pid, signal.SIGTERM)
-    proc.wait(timeout=20)
 
 
 def wrk(url: str, seconds: int, connections: int) -> dict:
@@ -155,8 +102,8 @@ def main() -> None:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: apt-get install -y wrk")
 
-    recreate_database()
-    env = bench_env()
+    recreate_database(BENCH_DB)
+    env = bench_env(BENCH_DB, 15)
     link_id, creative_id, publisher_id = prepare(env)
     app_port, bare_port = free_port(), free_port()
     tracklane = start_gunicorn("app:app", app_port, args.workers, args.threads, env)
