@@ -139,6 +139,13 @@ def advertiser_user(app):
 
 
 @pytest.fixture
+def manager_user(app):
+    from tests.factories import UserFactory
+
+    return UserFactory(is_account_manager=True)
+
+
+@pytest.fixture
 def admin_client(app, admin_user):
     return signed_in_client(app, admin_user)
 
@@ -151,6 +158,11 @@ def publisher_client(app, publisher_user):
 @pytest.fixture
 def advertiser_client(app, advertiser_user):
     return signed_in_client(app, advertiser_user)
+
+
+@pytest.fixture
+def manager_client(app, manager_user):
+    return signed_in_client(app, manager_user)
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -104,6 +104,7 @@ class UserFactory(Base):
     class Params:
         is_publisher = factory.Trait(role=Role.PUBLISHER, publisher=factory.SubFactory(PublisherFactory))
         is_advertiser = factory.Trait(role=Role.ADVERTISER, advertiser=factory.SubFactory(AdvertiserFactory))
+        is_account_manager = factory.Trait(role=Role.ACCOUNT_MANAGER)
 
 
 class MarketingSourceFactory(Base):

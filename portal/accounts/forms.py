@@ -51,7 +51,7 @@ class UserFilterForm(FlaskForm):
 
     role = SelectField(
         "Role",
-        choices=[SelectChoice("", "All roles")] + [SelectChoice(r.value, r.value.capitalize()) for r in Role],
+        choices=[SelectChoice("", "All roles")] + [SelectChoice(r.value, r.label) for r in Role],
         validators=[Optional()],
     )
     status = SelectField(
@@ -90,14 +90,18 @@ class UserForm(ServiceForm):
     email = EmailField("Email")
     first_name = StringField("First name")
     last_name = StringField("Last name")
+    phone = StringField("Phone")
+    city = StringField("City")
+    country = StringField("Country", description="Two-letter ISO code, e.g. US.")
     role = SelectField("Role", choices=[SelectChoice(Role.ADMIN.value, "Network admin"),
+                                        SelectChoice(Role.ACCOUNT_MANAGER.value, "Account manager"),
                                         SelectChoice(Role.ADVERTISER.value, "Advertiser user")], validate_choice=False)
     advertiser_id = SelectField("Advertiser", coerce=optional_int, validate_choice=False,
                                 description="For advertiser users: the advertiser whose offers they manage.")
     timezone = StringField("Time zone", default="UTC", description="e.g. Europe/Berlin.")
 
     def fill_choices(self, advertisers) -> None:
-        self.advertiser_id.choices = [SelectChoice("", "None (network admin)")] + [SelectChoice(a.id, a.name) for a in advertisers]
+        self.advertiser_id.choices = [SelectChoice("", "None (network staff)")] + [SelectChoice(a.id, a.name) for a in advertisers]
 
 
 class UserBulkForm(FlaskForm):

@@ -14,8 +14,18 @@ from portal.types import UTCDateTime, enum_column, utcnow
 
 class Role(enum.Enum):
     ADMIN = "admin"
+    ACCOUNT_MANAGER = "account_manager"
     PUBLISHER = "publisher"
     ADVERTISER = "advertiser"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+# The network's own people: they reach the network side; user management, the audit log and the
+# network API keys stay with admins.
+STAFF_ROLES = (Role.ADMIN, Role.ACCOUNT_MANAGER)
 
 
 class UserStatus(enum.Enum):
@@ -28,7 +38,7 @@ class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint(
-            "(role = 'admin' AND publisher_id IS NULL AND advertiser_id IS NULL)"
+            "(role IN ('admin', 'account_manager') AND publisher_id IS NULL AND advertiser_id IS NULL)"
             " OR (role = 'publisher' AND publisher_id IS NOT NULL AND advertiser_id IS NULL)"
             " OR (role = 'advertiser' AND advertiser_id IS NOT NULL AND publisher_id IS NULL)",
             name="role_matches_organisation",
@@ -46,6 +56,9 @@ class User(UserMixin, db.Model):
     first_name: Mapped[str] = mapped_column(String(100), default="")
     last_name: Mapped[str] = mapped_column(String(100), default="")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    phone: Mapped[str] = mapped_column(String(50), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    country: Mapped[str] = mapped_column(String(2), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -55,6 +68,10 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.status == UserStatus.ACTIVE
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
 
     @property
     def display_name(self) -> str:

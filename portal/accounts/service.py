@@ -12,7 +12,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from portal.accounts.models import ApiKey, Role, User, UserStatus
+from portal.accounts.models import STAFF_ROLES, ApiKey, Role, User, UserStatus
 from portal.accounts.passwords import hash_password, password_problem, verify_password
 from portal.extensions import db
 from portal.types import utcnow
@@ -53,7 +53,7 @@ def create_user(
     advertiser_id: int | None = None,
     **profile,
 ) -> User:
-    """Add a user; publisher and advertiser users must name their organisation, admins none."""
+    """Add a user; publisher and advertiser users must name their organisation, network staff none."""
     email = normalise_email(email)
     if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
         raise AccountError("A user with this email already exists.", "email")
@@ -61,8 +61,8 @@ def create_user(
         raise AccountError("A publisher user belongs to one publisher and no advertiser.", "publisher_id")
     if role == Role.ADVERTISER and (not advertiser_id or publisher_id):
         raise AccountError("An advertiser user belongs to one advertiser and no publisher.", "advertiser_id")
-    if role == Role.ADMIN and (publisher_id or advertiser_id):
-        raise AccountError("An admin belongs to the network, not to a publisher or advertiser.", "role")
+    if role in STAFF_ROLES and (publisher_id or advertiser_id):
+        raise AccountError("Network staff belong to the network, not to a publisher or advertiser.", "role")
     if password is not None and (problem := password_problem(password)):
         raise AccountError(problem, "password")
     user = User(
@@ -137,12 +137,12 @@ def revoke_api_key(key: ApiKey, when: datetime | None = None) -> None:
 
 
 def api_key_owner(user: User) -> int | None:
-    """The advertiser whose keys `user` manages; None stands for the network's keys (admins)."""
+    """The advertiser whose keys `user` manages; None stands for the network's keys (admins only)."""
     if user.role == Role.ADVERTISER:
         return user.advertiser_id
     if user.role == Role.ADMIN:
         return None
-    raise AccountError("Publisher users have no API keys.")
+    raise AccountError("Only admins and advertiser users have API keys.")
 
 
 def list_api_keys(advertiser_id: int | None) -> list[ApiKey]:

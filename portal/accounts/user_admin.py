@@ -1,9 +1,10 @@
-"""Admin → Users verbs: invite a network (admin) or advertiser user, edit a user, change statuses (one or
-a selection) and make set-password links. Every change is audited; they flush, never commit.
+"""Admin → Users verbs: invite a network user (admin or account manager) or an advertiser user, edit a user,
+change statuses (one or a selection) and make set-password links. Every change is audited; they flush, never commit.
 
 Publisher users are invited on their publisher's page; here they can be edited and have their status
 changed, but they keep their role and publisher. An admin may not deactivate, suspend or demote themselves,
-so the network never locks out the person at the keyboard."""
+so the network never locks out the person at the keyboard. A user who stops being network staff stops
+managing advertisers and publishers."""
 from __future__ import annotations
 
 from flask_sqlalchemy.pagination import Pagination
@@ -16,13 +17,13 @@ from portal.audit.service import diff, record, snapshot
 from portal.extensions import db
 from portal.network import rules
 from portal.network.listing import Sort
-from portal.network.models import Advertiser
+from portal.network.models import Advertiser, Publisher
 from portal.network.publisher_users import USER_CHANGES, new_password_link, set_user_status
 from portal.network.rules import Invalid
 from portal.timezones import is_valid_timezone
 
-INVITE_ROLES = (Role.ADMIN, Role.ADVERTISER)
-EDIT_FIELDS = ("email", "first_name", "last_name", "timezone", "role", "advertiser_id")
+INVITE_ROLES = (Role.ADMIN, Role.ACCOUNT_MANAGER, Role.ADVERTISER)
+EDIT_FIELDS = ("email", "first_name", "last_name", "phone", "city", "country", "timezone", "role", "advertiser_id")
 SELF_LOCKOUT = "You cannot deactivate or suspend your own account; ask another admin."
 SELF_DEMOTION = "You cannot take away your own admin role; ask another admin."
 USER_SORTS = {
@@ -54,6 +55,9 @@ def _check(values: dict, user: User | None = None) -> dict:
     cleaned = {
         "first_name": rules.text(errors, "first_name", values.get("first_name"), 100, required="Enter the user's first name."),
         "last_name": rules.text(errors, "last_name", values.get("last_name"), 100),
+        "phone": rules.text(errors, "phone", values.get("phone"), 50),
+        "city": rules.text(errors, "city", values.get("city"), 100),
+        "country": rules.country(errors, "country", values.get("country")),
         "timezone": (values.get("timezone") or "UTC").strip(),
     }
     if not is_valid_timezone(cleaned["timezone"]):
@@ -77,7 +81,7 @@ def _check(values: dict, user: User | None = None) -> dict:
     role = values.get("role")
     role = role if isinstance(role, Role) else next((r for r in INVITE_ROLES if r.value == role), None)
     if role is None:
-        errors["role"] = "Pick Network admin or Advertiser user."
+        errors["role"] = "Pick Network admin, Account manager or Advertiser user."
         return _finish(errors, cleaned)
     cleaned["role"] = role
     cleaned["advertiser_id"] = None
@@ -98,7 +102,7 @@ def _finish(errors: dict, cleaned: dict) -> dict:
 
 
 def invite(actor_id: int, values: dict) -> tuple[User, str]:
-    """A new Active admin or advertiser user without a password, and the token of its set-password link."""
+    """A new Active admin, account manager or advertiser user without a password, and the token of its set-password link."""
     cleaned = _check(values)
     try:
         user = create_user(cleaned.pop("email"), None, cleaned.pop("role"), advertiser_id=cleaned.pop("advertiser_id"), **cleaned)
@@ -109,18 +113,30 @@ def invite(actor_id: int, values: dict) -> tuple[User, str]:
 
 
 def update_user(actor: User, user: User, values: dict) -> dict:
-    """Change the user's profile (and, for admins and advertiser users, role and advertiser); returns the audited changes."""
+    """Change the user's profile (and, for network and advertiser users, role and advertiser); returns the audited changes."""
     cleaned = _check(values, user)
     if user.id == actor.id and cleaned.get("role", Role.ADMIN) != Role.ADMIN:
         raise Invalid({"role": SELF_DEMOTION})
     before = snapshot(user, cleaned)
+    was_staff = user.is_staff
     for name, value in cleaned.items():
         setattr(user, name, value)
     db.session.flush()
     changes = diff(before, snapshot(user, cleaned))
     if changes:
         record(actor.id, "update", user, changes)
+    if was_staff and not user.is_staff:
+        _unassign_manager(actor.id, user.id)
     return changes
+
+
+def _unassign_manager(actor_id: int, manager_id: int) -> None:
+    """Advertisers and publishers lose a manager who is no longer network staff."""
+    for model in (Advertiser, Publisher):
+        for managed in db.session.scalars(select(model).where(model.manager_id == manager_id).order_by(model.id)):
+            managed.manager_id = None
+            record(actor_id, "update", managed, {"manager_id": (manager_id, None)})
+    db.session.flush()
 
 
 def change_status(actor: User, user: User, change: str) -> bool:

@@ -65,21 +65,21 @@ class ReviewFilterForm(PublisherFilterForm):
 
     ARGS = ("day_from", "day_to", "advertiser", "offer", "status", "publisher", "sub", "sub_field", "event")
 
-    def fill_choices(self, scope: Scope, is_admin: bool = False) -> None:
-        if is_admin:
+    def fill_choices(self, scope: Scope, all_advertisers: bool = False) -> None:
+        if all_advertisers:
             self.advertiser.choices = [SelectChoice("", "All advertisers")] + [SelectChoice(a.id, a.name) for a in advertisers()]
         else:
             self.advertiser.choices = [SelectChoice("", "")]
-        picked = self.advertiser.data if is_admin and self.advertiser.data not in (None, -1) else None
+        picked = self.advertiser.data if all_advertisers and self.advertiser.data not in (None, -1) else None
         self.offer.choices = [SelectChoice("", "All offers")] + [SelectChoice(o.id, o.name) for o in scope_offers(scope, picked)]
         self.publisher.choices = [SelectChoice("", "All publishers")] + [
             SelectChoice(p.id, p.name) for p in scope_publishers(scope)
         ]
 
-    def criteria(self, timezone: str, is_admin: bool = False) -> ConversionFilters:
+    def criteria(self, timezone: str, all_advertisers: bool = False) -> ConversionFilters:
         return ConversionFilters(
             timezone=timezone,
-            advertiser_id=None if not is_admin or self.advertiser.errors else self.advertiser.data,
+            advertiser_id=None if not all_advertisers or self.advertiser.errors else self.advertiser.data,
             publisher_id=None if self.publisher.errors else self.publisher.data,
             sub="" if self.sub.errors else (self.sub.data or "").strip(),
             sub_field="" if self.sub_field.errors else (self.sub_field.data or ""),

@@ -1,5 +1,5 @@
 """Advertiser pages: review the conversions of its own offers (list, detail drawer, approve / reject /
-adjust payout in place, bulk approve / reject). Admins review every advertiser's; publishers get 403.
+adjust payout in place, bulk approve / reject). Network staff review every advertiser's; publishers get 403.
 
 Another advertiser's conversion is 404. HTMX requests get the partial of the same route; every action
 also works as a plain form post that redirects back.
@@ -12,7 +12,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from portal.accounts.auth import role_required
-from portal.accounts.models import Role
+from portal.accounts.models import STAFF_ROLES, Role
 from portal.conversions.forms import ActionForm, PayoutForm, RejectForm, ReviewFilterForm
 from portal.conversions.listing import (
     Scope,
@@ -36,33 +36,29 @@ from portal.extensions import db
 from portal.htmx import partial_wanted, respond
 
 bp = Blueprint("conversions", __name__, url_prefix="/conversions")
-reviewers = role_required(Role.ADVERTISER, Role.ADMIN)
+reviewers = role_required(Role.ADVERTISER, *STAFF_ROLES)
 EXPIRED = "The form expired; reload the page and try again."
 DRAWER = "conversion-drawer"
 LOCAL_PATH = re.compile(r"/(?![/\\])[^\s\\]*")
 
 
 def _scope() -> Scope:
-    return Scope() if current_user.role is Role.ADMIN else Scope(advertiser_id=current_user.advertiser_id)
-
-
-def _is_admin() -> bool:
-    return current_user.role is Role.ADMIN
+    return Scope() if current_user.is_staff else Scope(advertiser_id=current_user.advertiser_id)
 
 
 def _filter_form(formdata) -> ReviewFilterForm:
     form = ReviewFilterForm(formdata=formdata)
-    form.fill_choices(_scope(), is_admin=_is_admin())
+    form.fill_choices(_scope(), all_advertisers=current_user.is_staff)
     form.validate()
     return form
 
 
 def _table_context(formdata, **extra) -> dict:
     form = _filter_form(formdata)
-    page = search_conversions(_scope(), form.criteria(current_user.timezone, _is_admin()), page=formdata.get("page", 1, type=int))
+    page = search_conversions(_scope(), form.criteria(current_user.timezone, current_user.is_staff), page=formdata.get("page", 1, type=int))
     return dict(
         form=form, page=page, filters=form.query_args(), details=row_details(page.items), action_form=ActionForm(),
-        is_admin=_is_admin(), **extra,
+        all_advertisers=current_user.is_staff, **extra,
     )
 
 
@@ -113,7 +109,7 @@ def _answer(conversion: Conversion, message: str = "", error: ReviewError | None
         else:
             body = render_template(
                 "conversions/_row.html", conversion=conversion, details=row_details([conversion]), action_form=ActionForm(),
-                row_error=str(error) if error else None, is_admin=_is_admin(),
+                row_error=str(error) if error else None, all_advertisers=current_user.is_staff,
             )
         return respond(body, status)
     if error is None:

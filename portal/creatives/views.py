@@ -16,7 +16,7 @@ from flask import (
 from flask_login import current_user
 
 from portal.accounts.auth import role_required
-from portal.accounts.models import Role
+from portal.accounts.models import STAFF_ROLES, Role
 from portal.creatives import service
 from portal.creatives.forms import (
     ArchiveCreativeForm,
@@ -71,7 +71,7 @@ def banner(file_name: str):
 
 
 @admin_bp.get("")
-@role_required(Role.ADMIN)
+@role_required(*STAFF_ROLES)
 def index():
     filters = CreativeFilterForm(formdata=request.args)
     filters.set_choices(service.offers_with_creatives(), service.creative_sizes())
@@ -82,7 +82,7 @@ def index():
 
 
 @admin_bp.route("/new", methods=["GET", "POST"])
-@role_required(Role.ADMIN)
+@role_required(*STAFF_ROLES)
 def upload():
     form = UploadCreativeForm()
     form.set_offers(service.uploadable_offers())
@@ -107,13 +107,13 @@ def upload():
 
 
 @admin_bp.post("/<public_id>/archive")
-@role_required(Role.ADMIN)
+@role_required(*STAFF_ROLES)
 def archive(public_id: str):
     return _set_archived(public_id, service.archive_creative, "is archived: publishers no longer see it.")
 
 
 @admin_bp.post("/<public_id>/restore")
-@role_required(Role.ADMIN)
+@role_required(*STAFF_ROLES)
 def restore(public_id: str):
     return _set_archived(public_id, service.restore_creative, "is restored to the gallery.")
 

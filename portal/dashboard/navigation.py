@@ -6,27 +6,32 @@ from flask_login import current_user
 
 from portal.accounts.models import Role
 
+# The network side, in menu order; account managers get it without the admin-only pages.
+NETWORK_MENU = [
+    ("dashboard.home", "Dashboard"),
+    ("network_admin.advertisers", "Advertisers"),
+    ("network_admin.offers", "Offers"),
+    ("network_admin.publishers", "Publishers"),
+    ("conversions.index", "Conversions"),
+    ("reports.index", "Reports"),
+    ("creatives_admin.index", "Creatives"),
+    ("blocked_subids.index", "Blocked sub IDs"),
+    ("rewards_admin.index", "Rewards"),
+    ("redemptions_admin.index", "Redemptions"),
+    ("payouts_admin.index", "Payouts"),
+    ("accounts_admin.users", "Users"),
+    ("audit.index", "Audit log"),
+    ("logs.clicks", "Logs"),
+    ("exports.index", "Downloads"),
+    ("api_keys.index", "API keys"),
+    ("accounts.password", "Settings"),
+]
+ADMIN_ONLY = {"accounts_admin.users", "audit.index", "api_keys.index"}
+
 # (endpoint, label) per role, in menu order.
 MENUS: dict[Role, list[tuple[str, str]]] = {
-    Role.ADMIN: [
-        ("dashboard.home", "Dashboard"),
-        ("network_admin.advertisers", "Advertisers"),
-        ("network_admin.offers", "Offers"),
-        ("network_admin.publishers", "Publishers"),
-        ("conversions.index", "Conversions"),
-        ("reports.index", "Reports"),
-        ("creatives_admin.index", "Creatives"),
-        ("blocked_subids.index", "Blocked sub IDs"),
-        ("rewards_admin.index", "Rewards"),
-        ("redemptions_admin.index", "Redemptions"),
-        ("payouts_admin.index", "Payouts"),
-        ("accounts_admin.users", "Users"),
-        ("audit.index", "Audit log"),
-        ("logs.clicks", "Logs"),
-        ("exports.index", "Downloads"),
-        ("api_keys.index", "API keys"),
-        ("accounts.password", "Settings"),
-    ],
+    Role.ADMIN: NETWORK_MENU,
+    Role.ACCOUNT_MANAGER: [item for item in NETWORK_MENU if item[0] not in ADMIN_ONLY],
     Role.PUBLISHER: [
         ("dashboard.home", "Dashboard"),
         ("publisher_offers.index", "Offers"),

@@ -9,6 +9,7 @@ from portal.network.models import PayoutType, RevenueType, Visibility
 # (role, email, password) of every demo user; `run-portal` prints these.
 DEMO_LOGINS: list[tuple[str, str, str]] = [
     ("admin", "admin@tracklane.example", "demo-admin-pass"),
+    ("account_manager", "manager@tracklane.example", "demo-manager-pass"),
     ("publisher", "maya@goalrush-media.example", "demo-goalrush-pass"),
     ("publisher", "jonas@spinscout.example", "demo-spinscout-pass"),
     ("publisher", "linnea@nordicbonus.example", "demo-nordic-pass"),
@@ -16,6 +17,7 @@ DEMO_LOGINS: list[tuple[str, str, str]] = [
     ("advertiser", "partners@bluewave-sports.example", "demo-bluewave-pass"),
 ]
 ADMIN_EMAIL = DEMO_LOGINS[0][1]
+MANAGER_EMAIL = DEMO_LOGINS[1][1]
 
 
 @dataclass(frozen=True)
@@ -192,7 +194,7 @@ class PublisherSpec:
 PUBLISHERS = [
     PublisherSpec(
         name="Goal Rush Media",
-        email=DEMO_LOGINS[1][1],
+        email=DEMO_LOGINS[2][1],
         website="https://goalrush-media.example",
         country="GB",
         timezone="Europe/London",
@@ -218,7 +220,7 @@ PUBLISHERS = [
     ),
     PublisherSpec(
         name="Spin Scout",
-        email=DEMO_LOGINS[2][1],
+        email=DEMO_LOGINS[3][1],
         website="https://spinscout.example",
         country="DE",
         timezone="Europe/Berlin",
@@ -244,7 +246,7 @@ PUBLISHERS = [
     ),
     PublisherSpec(
         name="Nordic Bonus Hunters",
-        email=DEMO_LOGINS[3][1],
+        email=DEMO_LOGINS[4][1],
         website="https://nordicbonus.example",
         country="SE",
         timezone="Europe/Stockholm",
@@ -272,6 +274,10 @@ PUBLISHERS = [
 BLOCKED_SUB_IDS = [
     ("Nordic Bonus Hunters", "sportsbook", "tg_bonus_leak", "Incentivised traffic from a leaked-codes channel."),
 ]
+
+# What the demo account manager looks after; the rest has no manager yet.
+MANAGED_ADVERTISERS = ["Northstar Gaming"]
+MANAGED_PUBLISHERS = ["Goal Rush Media", "Spin Scout"]
 
 # A publisher asking for an offer it does not run yet: shows the admin an open access request.
 PENDING_ACCESS = [("Goal Rush Media", "poker")]

@@ -17,6 +17,7 @@ from portal.types import utcnow
 STEPS = [
     ("advertisers, offers, publishers", network.seed_organisations),
     ("users", network.seed_users),
+    ("account manager", network.assign_account_manager),
     ("offer access, sources, sub IDs", network.seed_publisher_setup),
     ("creatives", network.seed_creatives),
     ("tracking links", network.seed_links),

@@ -125,6 +125,20 @@ def seed_users() -> Counter:
     return created
 
 
+def assign_account_manager() -> Counter:
+    """The demo account manager looks after the catalogue's managed advertisers and publishers (unless
+    someone picked another manager since)."""
+    manager_id = db.session.scalar(select(User.id).where(User.email == catalogue.MANAGER_EMAIL))
+    assigned: Counter = Counter()
+    managed = [advertiser(name) for name in catalogue.MANAGED_ADVERTISERS] + [publisher(name) for name in catalogue.MANAGED_PUBLISHERS]
+    for row in managed:
+        if row.manager_id is None:
+            row.manager_id = manager_id
+            assigned["manager assignments"] += 1
+    db.session.flush()
+    return assigned
+
+
 def seed_publisher_setup() -> Counter:
     """Offer access, marketing sources, managed and blocked sub IDs of every publisher."""
     created: Counter = Counter()

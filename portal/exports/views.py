@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_login import current_user
 
 from portal.accounts.auth import owned_or_404, role_required
-from portal.accounts.models import Role
+from portal.accounts.models import STAFF_ROLES, Role
 from portal.exports import service
 from portal.exports.models import Export
 from portal.exports.service import ExportConflict, LinkExpired
@@ -17,7 +17,7 @@ from portal.extensions import db
 from portal.htmx import partial_wanted, respond
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
-signed_in = role_required(Role.ADMIN, Role.PUBLISHER, Role.ADVERTISER)
+signed_in = role_required(*STAFF_ROLES, Role.PUBLISHER, Role.ADVERTISER)
 
 
 def _own(export_id: int) -> Export:

@@ -9,13 +9,13 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from portal.accounts.auth import role_required
-from portal.accounts.models import Role
+from portal.accounts.models import STAFF_ROLES, Role
 from portal.htmx import partial_wanted, respond
 from portal.logs.service import LOGS, LogFilter, LogFilterInvalid, LogPage, log_page, offer_choices, scope_of
 from portal.timezones import zone
 
 bp = Blueprint("logs", __name__, url_prefix="/logs")
-signed_in = role_required(Role.ADMIN, Role.PUBLISHER, Role.ADVERTISER)
+signed_in = role_required(*STAFF_ROLES, Role.PUBLISHER, Role.ADVERTISER)
 # The export kind (portal/exports) that writes each log.
 EXPORT_KINDS = {"clicks": "click_logs", "conversions": "conversion_logs", "impressions": "impression_logs"}
 

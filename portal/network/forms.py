@@ -42,6 +42,10 @@ class ServiceForm(FlaskForm):
                 self.form_errors.append(message)
 
 
+def manager_choices(managers) -> list[SelectChoice]:
+    return [SelectChoice("", "None")] + [SelectChoice(user.id, f"{user.display_name} ({user.role.label})") for user in managers]
+
+
 class ActionForm(FlaskForm):
     """No fields: the CSRF token is the whole form (archive, restore, approve …)."""
 
@@ -78,7 +82,7 @@ class AdvertiserForm(ServiceForm):
     description = TextAreaField("Description")
 
     def fill_choices(self, managers) -> None:
-        self.manager_id.choices = [SelectChoice("", "None")] + [SelectChoice(user.id, user.email) for user in managers]
+        self.manager_id.choices = manager_choices(managers)
 
 
 class OfferForm(PayoutTermsMixin, ServiceForm):
@@ -158,7 +162,21 @@ class _FilterForm(FlaskForm):
         return {name: value for name, value in args.items() if name != "page"}
 
 
-class AdvertiserFilterForm(_FilterForm):
+class _ManagerFilter:
+    manager = SelectField("Account manager", validate_choice=False)
+
+    def fill_managers(self, managers) -> None:
+        self.manager.choices = [SelectChoice("", "Any manager"), SelectChoice("me", "Managed by me")] + [
+            SelectChoice(str(user.id), user.display_name) for user in managers
+        ]
+
+    def manager_value(self, me: int) -> int | None:
+        """The manager to filter by ("me" is the viewer), or None for any."""
+        value = self.manager.data or ""
+        return me if value == "me" else int(value) if value.isdigit() else None
+
+
+class AdvertiserFilterForm(_ManagerFilter, _FilterForm):
     q = SearchField("Name, company, email or id", validators=[Optional()])
 
 
@@ -184,7 +202,7 @@ class PublisherBulkForm(BulkForm):
     ], validate_choice=False)
 
 
-class PublisherFilterForm(_FilterForm):
+class PublisherFilterForm(_ManagerFilter, _FilterForm):
     q = SearchField("Name, email or id", validators=[Optional()])
     status = SelectField("Status", choices=[SelectChoice(k, v) for k, v in PUBLISHER_STATUSES.items()], default="current",
                          validate_choice=False)
@@ -202,6 +220,10 @@ class PublisherForm(ServiceForm):
     country = StringField("Country", description="Two-letter ISO code, e.g. DE.")
     timezone = StringField("Time zone", default="UTC", description="e.g. Europe/Berlin.")
     postback_url = StringField("Postback URL")
+    manager_id = SelectField("Account manager", coerce=optional_int, validate_choice=False)
+
+    def fill_choices(self, managers) -> None:
+        self.manager_id.choices = manager_choices(managers)
 
 
 class InviteUserForm(ServiceForm):

@@ -87,8 +87,8 @@ class Advertiser(db.Model):
     country: Mapped[str] = mapped_column(String(2), default="")
     website: Mapped[str] = mapped_column(String(255), default="")
     description: Mapped[str] = mapped_column(Text, default="")
-    # The admin user who manages the account; no foreign key, which would give users and advertisers a
-    # second join path (User.advertiser would turn ambiguous) and a table cycle.
+    # The staff user (admin or account manager) who manages the account; no foreign key, which would give
+    # users and advertisers a second join path (User.advertiser would turn ambiguous) and a table cycle.
     manager_id: Mapped[int | None] = mapped_column()
     default_currency: Mapped[str] = mapped_column(String(3), default="EUR")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -96,6 +96,7 @@ class Advertiser(db.Model):
 
     offers = relationship("Offer", back_populates="advertiser")
     users = relationship("User", back_populates="advertiser")
+    manager = relationship("User", primaryjoin="foreign(Advertiser.manager_id) == User.id", viewonly=True)
 
 
 class Offer(PayoutTerms, db.Model):
@@ -184,10 +185,13 @@ class Publisher(db.Model):
     country: Mapped[str] = mapped_column(String(2), default="")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     postback_url: Mapped[str] = mapped_column(String(2048), default="")
+    # The staff user who manages the account; no foreign key, like Advertiser.manager_id.
+    manager_id: Mapped[int | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     users = relationship("User", back_populates="publisher")
+    manager = relationship("User", primaryjoin="foreign(Publisher.manager_id) == User.id", viewonly=True)
 
 
 class OfferAccess(db.Model):

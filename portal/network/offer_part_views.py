@@ -38,11 +38,11 @@ from portal.network.service import load_offer
 from portal.network.views import (
     EXPIRED,
     actor_id,
-    admins_only,
     bp,
     get_or_404,
     partial_wanted,
     respond,
+    staff_only,
 )
 
 SECTIONS = {"events": "network/_offer_events.html", "pages": "network/_offer_pages.html", "access": "network/_offer_access.html"}
@@ -91,7 +91,7 @@ def _act(offer: Offer, section: str, verb, message: str):
 
 
 @bp.get("/offers/<int:offer_id>/<any(events, pages, access):section>")
-@admins_only
+@staff_only
 def offer_section(offer_id: int, section: str):
     """One section as it stands (HTMX: "Cancel" of an in-place edit); without JS, the offer page."""
     offer = _offer(offer_id)
@@ -104,7 +104,7 @@ def offer_section(offer_id: int, section: str):
 
 
 @bp.post("/offers/<int:offer_id>/events")
-@admins_only
+@staff_only
 def event_add(offer_id: int):
     offer = _offer(offer_id)
     form = OfferEventForm()
@@ -120,7 +120,7 @@ def event_add(offer_id: int):
 
 
 @bp.route("/offers/<int:offer_id>/events/<int:event_id>/edit", methods=["GET", "POST"])
-@admins_only
+@staff_only
 def event_edit(offer_id: int, event_id: int):
     offer = _offer(offer_id)
     event = _child(OfferEvent, event_id, offer)
@@ -143,7 +143,7 @@ def event_edit(offer_id: int, event_id: int):
 
 
 @bp.post("/offers/<int:offer_id>/events/<int:event_id>/<any(activate, deactivate):change>")
-@admins_only
+@staff_only
 def event_active(offer_id: int, event_id: int, change: str):
     offer = _offer(offer_id)
     event = _child(OfferEvent, event_id, offer)
@@ -156,7 +156,7 @@ def event_active(offer_id: int, event_id: int, change: str):
 
 
 @bp.post("/offers/<int:offer_id>/pages")
-@admins_only
+@staff_only
 def page_add(offer_id: int):
     offer = _offer(offer_id)
     form = LandingPageForm()
@@ -172,7 +172,7 @@ def page_add(offer_id: int):
 
 
 @bp.route("/offers/<int:offer_id>/pages/<int:page_id>/edit", methods=["GET", "POST"])
-@admins_only
+@staff_only
 def page_edit(offer_id: int, page_id: int):
     offer = _offer(offer_id)
     page = _child(LandingPage, page_id, offer)
@@ -201,7 +201,7 @@ PAGE_CHANGES = {
 
 
 @bp.post("/offers/<int:offer_id>/pages/<int:page_id>/<any(hide, show, archive, restore):change>")
-@admins_only
+@staff_only
 def page_change(offer_id: int, page_id: int, change: str):
     offer = _offer(offer_id)
     page = _child(LandingPage, page_id, offer)
@@ -213,7 +213,7 @@ def page_change(offer_id: int, page_id: int, change: str):
 
 
 @bp.post("/offers/<int:offer_id>/access")
-@admins_only
+@staff_only
 def access_grant(offer_id: int):
     offer = _offer(offer_id)
     form = GrantAccessForm()
@@ -231,7 +231,7 @@ def access_grant(offer_id: int):
 
 
 @bp.post("/offers/<int:offer_id>/access/<int:access_id>/<any(approve, reject):decision>")
-@admins_only
+@staff_only
 def access_decide(offer_id: int, access_id: int, decision: str):
     offer = _offer(offer_id)
     access = _child(OfferAccess, access_id, offer)

@@ -32,13 +32,13 @@ from portal.network.service import (
 from portal.network.views import (
     _lifecycle,
     actor_id,
-    admins_only,
     bp,
     apply_bulk,
     get_or_404,
     list_state,
     partial_wanted,
     respond,
+    staff_only,
 )
 
 
@@ -56,13 +56,13 @@ def _offers_table(source, status: int = 200, message: str = "", error: str = "")
 
 
 @bp.get("/offers")
-@admins_only
+@staff_only
 def offers():
     return _offers_table(request.args)
 
 
 @bp.post("/offers/bulk")
-@admins_only
+@staff_only
 def offers_bulk():
     message, error = apply_bulk(bulk_update_offers, "offer")
     if partial_wanted():
@@ -79,7 +79,7 @@ def _offer_form_page(form: OfferForm, offer: Offer | None, status: int = 200):
 
 
 @bp.route("/offers/new", methods=["GET", "POST"])
-@admins_only
+@staff_only
 def offer_new():
     form = OfferForm()
     if request.method == "GET" and request.args.get("advertiser", "").isdigit():
@@ -98,7 +98,7 @@ def offer_new():
 
 
 @bp.route("/offers/<int:offer_id>/edit", methods=["GET", "POST"])
-@admins_only
+@staff_only
 def offer_edit(offer_id: int):
     offer = get_or_404(Offer, offer_id)
     form = OfferForm(obj=offer) if request.method == "GET" else OfferForm()
@@ -141,14 +141,14 @@ def offer_page_context(offer: Offer, **state) -> dict:
 
 
 @bp.get("/offers/<int:offer_id>")
-@admins_only
+@staff_only
 def offer(offer_id: int):
     offer = load_offer(offer_id) or get_or_404(Offer, offer_id)
     return respond(render_template("network/offer.html", **offer_page_context(offer)))
 
 
 @bp.post("/offers/<int:offer_id>/archive")
-@admins_only
+@staff_only
 def offer_archive(offer_id: int):
     offer = get_or_404(Offer, offer_id)
     return _lifecycle(offer, archive_offer, f"Offer “{offer.name}” is archived: publishers can no longer promote it.",
@@ -156,7 +156,7 @@ def offer_archive(offer_id: int):
 
 
 @bp.post("/offers/<int:offer_id>/restore")
-@admins_only
+@staff_only
 def offer_restore(offer_id: int):
     offer = get_or_404(Offer, offer_id)
     return _lifecycle(offer, restore_offer, f"Offer “{offer.name}” is restored.", "network_admin.offer", offer_id=offer.id)

@@ -29,18 +29,19 @@ from portal.network.publishers import (
     update_publisher,
 )
 from portal.network.rules import Invalid
+from portal.network.service import account_managers
 from portal.subids.blocked import block_labels, search_blocks
 from portal.subids.forms import BlockForm
 from portal.network.views import (
     _lifecycle,
     actor_id,
-    admins_only,
     apply_bulk,
     bp,
     get_or_404,
     list_state,
     partial_wanted,
     respond,
+    staff_only,
 )
 
 SECTIONS = {
@@ -55,10 +56,11 @@ BLOCKS_ON_PAGE = 100
 
 def _publishers_table(source, status: int = 200, message: str = "", error: str = ""):
     form = PublisherFilterForm(formdata=source)
+    form.fill_managers(account_managers())
     form.validate()
     sort = parse_sort(form.sort.data, PUBLISHER_SORTS, "name")
     state, page_number = list_state(form, sort, "name", source)
-    page = search_publishers(form.q.data or "", form.status_value(), sort, page_number)
+    page = search_publishers(form.q.data or "", form.status_value(), sort, page_number, form.manager_value(actor_id()))
     context = dict(form=form, page=page, sort=sort, state=state, page_number=page_number,
                    bulk_form=PublisherBulkForm(formdata=None), message=message, error=error)
     template = "network/publisher/_table.html" if partial_wanted() else "network/publisher/list.html"
@@ -66,13 +68,13 @@ def _publishers_table(source, status: int = 200, message: str = "", error: str =
 
 
 @bp.get("/publishers")
-@admins_only
+@staff_only
 def publishers():
     return _publishers_table(request.args)
 
 
 @bp.post("/publishers/bulk")
-@admins_only
+@staff_only
 def publishers_bulk():
     message, error = apply_bulk(bulk_update_publishers, "publisher")
     if partial_wanted():
@@ -84,9 +86,10 @@ def publishers_bulk():
 
 
 @bp.route("/publishers/new", methods=["GET", "POST"])
-@admins_only
+@staff_only
 def publisher_new():
     form = PublisherForm()
+    form.fill_choices(account_managers())
     if request.method == "POST" and form.validate():
         try:
             publisher = create_publisher(actor_id(), form.values())
@@ -144,21 +147,23 @@ def publisher_section(publisher: Publisher, section: str, status: int = 200, **s
 
 
 @bp.get("/publishers/<int:publisher_id>")
-@admins_only
+@staff_only
 def publisher(publisher_id: int):
     return publisher_section(get_or_404(Publisher, publisher_id), None)
 
 
 @bp.route("/publishers/<int:publisher_id>/edit", methods=["GET", "POST"])
-@admins_only
+@staff_only
 def publisher_edit(publisher_id: int):
     """The profile, edited in place on the publisher page."""
     publisher = get_or_404(Publisher, publisher_id)
     if request.method == "GET":
         form = PublisherForm(obj=publisher, formdata=None)
         form.status.data = publisher.status.value
+        form.fill_choices(account_managers(publisher.manager_id))
         return publisher_section(publisher, "profile", profile_form=form)
     form = PublisherForm()
+    form.fill_choices(account_managers(publisher.manager_id))
     if form.validate():
         try:
             changes = update_publisher(actor_id(), publisher, form.values())
@@ -176,7 +181,7 @@ def publisher_edit(publisher_id: int):
 
 
 @bp.post("/publishers/<int:publisher_id>/archive")
-@admins_only
+@staff_only
 def publisher_archive(publisher_id: int):
     publisher = get_or_404(Publisher, publisher_id)
     return _lifecycle(publisher, archive_publisher, f"Publisher “{publisher.name}” is archived: its links stop sending traffic.",
@@ -184,7 +189,7 @@ def publisher_archive(publisher_id: int):
 
 
 @bp.post("/publishers/<int:publisher_id>/restore")
-@admins_only
+@staff_only
 def publisher_restore(publisher_id: int):
     publisher = get_or_404(Publisher, publisher_id)
     return _lifecycle(publisher, restore_publisher, f"Publisher “{publisher.name}” is restored.",

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import case, func, or_, select, type_coerce
+from sqlalchemy.orm import selectinload
 
 from portal.conversions.models import Conversion, ConversionStatus
 from portal.extensions import db
@@ -21,12 +22,12 @@ from portal.network import rules
 from portal.network.listing import Sort, apply_sort, paginate
 from portal.network.models import Publisher, PublisherStatus
 from portal.network.rules import Invalid
-from portal.network.service import archive_audited, create_audited, restore_audited, update_audited
+from portal.network.service import archive_audited, check_manager, create_audited, restore_audited, update_audited
 from portal.timezones import is_valid_timezone
 from portal.tracking.models import Click
 from portal.types import Money, utcnow
 
-PUBLISHER_FIELDS = ("name", "email", "website", "country", "timezone", "postback_url", "status")
+PUBLISHER_FIELDS = ("name", "email", "website", "country", "timezone", "postback_url", "status", "manager_id")
 PUBLISHER_BULK_ACTIONS = {"activate": "Set active", "suspend": "Suspend", "archive": "Archive", "restore": "Restore"}
 # Status filter value -> label; "current" (everything not archived) is the default.
 PUBLISHER_STATUSES = {
@@ -44,8 +45,9 @@ PUBLISHER_SORTS = {
 SUMMARY_DAYS = 30
 
 
-def _check_publisher(values: dict, publisher_id: int | None = None) -> dict:
+def _check_publisher(values: dict, publisher: Publisher | None = None) -> dict:
     errors: dict[str, str] = {}
+    publisher_id = publisher.id if publisher else None
     name = rules.text(errors, "name", values.get("name"), 200, required="Give the publisher a name.")
     if name and "name" not in errors:
         taken = db.session.scalar(
@@ -64,6 +66,7 @@ def _check_publisher(values: dict, publisher_id: int | None = None) -> dict:
         "timezone": timezone,
         "postback_url": rules.url(errors, "postback_url", values.get("postback_url")),
         "status": rules.choice(errors, "status", values.get("status") or PublisherStatus.ACTIVE, PublisherStatus),
+        "manager_id": check_manager(errors, values.get("manager_id"), publisher.manager_id if publisher else None),
     }
     if errors:
         raise Invalid(errors)
@@ -78,7 +81,7 @@ def create_publisher(actor_id: int, values: dict) -> Publisher:
 
 def update_publisher(actor_id: int, publisher: Publisher, values: dict) -> dict:
     """Change the profile and status; returns the audited changes."""
-    return update_audited(actor_id, publisher, _check_publisher(values, publisher.id))
+    return update_audited(actor_id, publisher, _check_publisher(values, publisher))
 
 
 def archive_publisher(actor_id: int, publisher: Publisher) -> bool:
@@ -115,8 +118,12 @@ def bulk_update_publishers(actor_id: int, ids, action: str) -> int:
     return changed
 
 
-def search_publishers(query: str = "", status: str = "current", sort: Sort = Sort("name"), page: int = 1) -> Pagination:
-    stmt = select(Publisher)
+def search_publishers(
+    query: str = "", status: str = "current", sort: Sort = Sort("name"), page: int = 1, manager_id: int | None = None
+) -> Pagination:
+    stmt = select(Publisher).options(selectinload(Publisher.manager))
+    if manager_id is not None:
+        stmt = stmt.where(Publisher.manager_id == manager_id)
     if status == "archived":
         stmt = stmt.where(Publisher.archived_at.is_not(None))
     elif status != "all":

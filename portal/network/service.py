@@ -5,7 +5,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
-from portal.accounts.models import Role, User
+from portal.accounts.models import STAFF_ROLES, User, UserStatus
 from portal.audit.service import diff, record, snapshot
 from portal.extensions import db
 from portal.network import rules
@@ -121,13 +121,23 @@ def _bulk(actor_id: int, model, ids, action: str, archive, restore) -> int:
 # ---------------------------------------------------------------- advertisers
 
 
-def account_managers() -> list[User]:
-    """The admin users an advertiser can be assigned to."""
-    return list(db.session.scalars(select(User).where(User.role == Role.ADMIN).order_by(User.email)))
+def account_managers(include_id: int | None = None) -> list[User]:
+    """Who can manage an advertiser or publisher: the Active admins and account managers (plus the current
+    manager, `include_id`, while still staff, so an edit keeps a deactivated one)."""
+    stmt = select(User).where(User.role.in_(STAFF_ROLES), or_(User.status == UserStatus.ACTIVE, User.id == (include_id or 0)))
+    return list(db.session.scalars(stmt.order_by(func.lower(User.email), User.id)))
 
 
-def _check_advertiser(values: dict, advertiser_id: int | None = None) -> dict:
+def check_manager(errors: dict, value, current: int | None = None) -> int | None:
+    """The manager_id of an advertiser or publisher: None, or one of `account_managers`."""
+    if value is not None and value not in {user.id for user in account_managers(current)}:
+        errors["manager_id"] = "Pick one of the network's active admins or account managers."
+    return value
+
+
+def _check_advertiser(values: dict, advertiser: Advertiser | None = None) -> dict:
     errors: dict[str, str] = {}
+    advertiser_id = advertiser.id if advertiser else None
     name = rules.text(errors, "name", values.get("name"), 200, required="Give the advertiser a name.")
     if name and "name" not in errors:
         taken = db.session.scalar(
@@ -135,9 +145,6 @@ def _check_advertiser(values: dict, advertiser_id: int | None = None) -> dict:
         )
         if taken is not None:
             errors["name"] = "Another advertiser has this name."
-    manager_id = values.get("manager_id")
-    if manager_id is not None and manager_id not in {user.id for user in account_managers()}:
-        errors["manager_id"] = "Pick one of the network's admin users."
     cleaned = {
         "name": name,
         "active": rules.flag(values.get("active", True)),
@@ -151,7 +158,7 @@ def _check_advertiser(values: dict, advertiser_id: int | None = None) -> dict:
         "country": rules.country(errors, "country", values.get("country")),
         "website": rules.url(errors, "website", values.get("website"), max_length=255),
         "description": rules.text(errors, "description", values.get("description"), 10_000),
-        "manager_id": manager_id,
+        "manager_id": check_manager(errors, values.get("manager_id"), advertiser.manager_id if advertiser else None),
         "default_currency": rules.currency(errors, "default_currency", values.get("default_currency") or "EUR"),
     }
     if errors:
@@ -167,7 +174,7 @@ def create_advertiser(actor_id: int, values: dict) -> Advertiser:
 
 def update_advertiser(actor_id: int, advertiser: Advertiser, values: dict) -> dict:
     """Change the advertiser; returns the audited changes."""
-    return update_audited(actor_id, advertiser, _check_advertiser(values, advertiser.id))
+    return update_audited(actor_id, advertiser, _check_advertiser(values, advertiser))
 
 
 def archive_advertiser(actor_id: int, advertiser: Advertiser) -> bool:
@@ -187,8 +194,12 @@ def bulk_update_advertisers(actor_id: int, ids, action: str) -> int:
     return _bulk(actor_id, Advertiser, ids, action, archive_advertiser, restore_advertiser)
 
 
-def search_advertisers(query: str = "", status: str = "current", sort: Sort = Sort("name"), page: int = 1) -> Pagination:
-    stmt = with_status(select(Advertiser), Advertiser, status)
+def search_advertisers(
+    query: str = "", status: str = "current", sort: Sort = Sort("name"), page: int = 1, manager_id: int | None = None
+) -> Pagination:
+    stmt = with_status(select(Advertiser).options(selectinload(Advertiser.manager)), Advertiser, status)
+    if manager_id is not None:
+        stmt = stmt.where(Advertiser.manager_id == manager_id)
     needle = query.strip().lower()
     if needle:
         stmt = stmt.where(

@@ -1,12 +1,12 @@
 """Admin → Advertisers (list, create, edit, archive / restore, bulk actions) and the helpers the
-network admin pages share. Admins only (403 for other roles); HTMX requests get the partial of the same route."""
+network admin pages share. Network staff only (403 for other roles); HTMX requests get the partial of the same route."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.accounts.auth import role_required
-from portal.accounts.models import Role
+from portal.accounts.models import STAFF_ROLES
 from portal.extensions import db
 from portal.htmx import partial_wanted, respond
 from portal.network.forms import (
@@ -30,7 +30,7 @@ from portal.network.service import (
 )
 
 bp = Blueprint("network_admin", __name__, url_prefix="/admin")
-admins_only = role_required(Role.ADMIN)
+staff_only = role_required(*STAFF_ROLES)
 EXPIRED = "The form expired; reload the page and try again."
 
 
@@ -78,10 +78,11 @@ def apply_bulk(update, noun: str) -> tuple[str, str]:
 
 def _advertisers_table(source, status: int = 200, message: str = "", error: str = ""):
     form = AdvertiserFilterForm(formdata=source)
+    form.fill_managers(account_managers())
     form.validate()
     sort = parse_sort(form.sort.data, ADVERTISER_SORTS, "name")
     state, page_number = list_state(form, sort, "name", source)
-    page = search_advertisers(form.q.data or "", form.status_value(), sort, page_number)
+    page = search_advertisers(form.q.data or "", form.status_value(), sort, page_number, form.manager_value(actor_id()))
     context = dict(form=form, page=page, sort=sort, state=state, page_number=page_number, bulk_form=BulkForm(formdata=None),
                    message=message, error=error)
     template = "network/_advertisers_table.html" if partial_wanted() else "network/advertisers.html"
@@ -89,13 +90,13 @@ def _advertisers_table(source, status: int = 200, message: str = "", error: str 
 
 
 @bp.get("/advertisers")
-@admins_only
+@staff_only
 def advertisers():
     return _advertisers_table(request.args)
 
 
 @bp.post("/advertisers/bulk")
-@admins_only
+@staff_only
 def advertisers_bulk():
     message, error = apply_bulk(bulk_update_advertisers, "advertiser")
     if partial_wanted():
@@ -106,12 +107,12 @@ def advertisers_bulk():
 
 
 def _advertiser_page(form: AdvertiserForm, advertiser: Advertiser | None, status: int = 200):
-    form.fill_choices(account_managers())
+    form.fill_choices(account_managers(advertiser.manager_id if advertiser else None))
     return respond(render_template("network/advertiser_form.html", form=form, advertiser=advertiser, action_form=ActionForm()), status)
 
 
 @bp.route("/advertisers/new", methods=["GET", "POST"])
-@admins_only
+@staff_only
 def advertiser_new():
     form = AdvertiserForm()
     if request.method == "POST" and form.validate():
@@ -128,7 +129,7 @@ def advertiser_new():
 
 
 @bp.route("/advertisers/<int:advertiser_id>/edit", methods=["GET", "POST"])
-@admins_only
+@staff_only
 def advertiser_edit(advertiser_id: int):
     advertiser = get_or_404(Advertiser, advertiser_id)
     form = AdvertiserForm(obj=advertiser) if request.method == "GET" else AdvertiserForm()
@@ -162,7 +163,7 @@ def _lifecycle(obj, verb, done: str, endpoint: str, **ids):
 
 
 @bp.post("/advertisers/<int:advertiser_id>/archive")
-@admins_only
+@staff_only
 def advertiser_archive(advertiser_id: int):
     advertiser = get_or_404(Advertiser, advertiser_id)
     return _lifecycle(advertiser, archive_advertiser, f"Advertiser “{advertiser.name}” and its offers are archived.",
@@ -170,7 +171,7 @@ def advertiser_archive(advertiser_id: int):
 
 
 @bp.post("/advertisers/<int:advertiser_id>/restore")
-@admins_only
+@staff_only
 def advertiser_restore(advertiser_id: int):
     advertiser = get_or_404(Advertiser, advertiser_id)
     return _lifecycle(advertiser, restore_advertiser, f"Advertiser “{advertiser.name}” is restored; restore its offers one by one.",

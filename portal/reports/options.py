@@ -42,7 +42,7 @@ def choices(query: ReportQuery) -> dict[str, list[tuple[str, str]]]:
         "creative": _pairs(creatives),
         "marketing_source": _pairs(sources),
     }
-    if query.is_admin:
+    if query.network_wide:
         found["publisher"] = _pairs(select(Publisher.id, Publisher.name).order_by(Publisher.name))
         found["advertiser"] = _pairs(select(Advertiser.id, Advertiser.name).order_by(Advertiser.name))
     return found

@@ -14,7 +14,7 @@ import secrets
 from flask import current_app
 from sqlalchemy import select
 
-from portal.accounts.models import Role, User, UserStatus
+from portal.accounts.models import User, UserStatus
 from portal.extensions import db
 from portal.reports.models import ReportPreset
 from portal.reports.query import ReportQuery
@@ -122,7 +122,7 @@ def presets_of(user: User) -> list[ReportPreset]:
 
 def pullable_preset(token: str) -> ReportPreset | None:
     """The enabled preset this token opens, or None. A preset whose owner is no longer active, or an
-    all-data preset whose owner is no longer an admin, opens nothing."""
+    all-data preset whose owner is no longer network staff, opens nothing."""
     if not token or len(token) > 200:
         return None
     preset = db.session.scalar(select(ReportPreset).where(ReportPreset.token_hash == hash_token(token)))
@@ -131,7 +131,7 @@ def pullable_preset(token: str) -> ReportPreset | None:
     owner = db.session.get(User, preset.owner_id)
     if owner is None or owner.status != UserStatus.ACTIVE:
         return None
-    if preset.publisher_id is None and preset.advertiser_id is None and owner.role != Role.ADMIN:
+    if preset.publisher_id is None and preset.advertiser_id is None and not owner.is_staff:
         return None
     return preset
 

@@ -29,7 +29,7 @@ DIMENSIONS = {
     "publisher": "Publisher",
     "advertiser": "Advertiser",
 }
-ADMIN_DIMENSIONS = ("publisher", "advertiser")
+NETWORK_DIMENSIONS = ("publisher", "advertiser")
 ENTITY_DIMENSIONS = ("campaign", "link", "creative", "marketing_source", "publisher", "advertiser")
 GRAINS = ("day", "week", "month")
 
@@ -116,7 +116,8 @@ class ReportQuery:
     chart_metric: str | None = None
 
     @property
-    def is_admin(self) -> bool:
+    def network_wide(self) -> bool:
+        """Neither a publisher's nor an advertiser's report: network staff see every row."""
         return self.publisher_id is None and self.advertiser_id is None
 
     @property
@@ -128,7 +129,7 @@ class ReportQuery:
         return self.chart_metric if self.chart_metric in self.metrics else self.metrics[0]
 
     def allowed_dimensions(self) -> list[str]:
-        return [d for d in DIMENSIONS if self.is_admin or d not in ADMIN_DIMENSIONS]
+        return [d for d in DIMENSIONS if self.network_wide or d not in NETWORK_DIMENSIONS]
 
     @classmethod
     def from_args(

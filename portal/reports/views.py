@@ -1,5 +1,5 @@
 """The report builder page and its saved presets. Every role has one: a publisher sees its own data, an
-advertiser its offers', an admin everything. HTMX requests get only the results (chart and table)."""
+advertiser its offers', network staff everything. HTMX requests get only the results (chart and table)."""
 from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode
@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 
 from portal.accounts.auth import owned_or_404, role_required
-from portal.accounts.models import Role
+from portal.accounts.models import STAFF_ROLES, Role
 from portal.extensions import db
 from portal.htmx import partial_wanted, respond
 from portal.reports import options
@@ -33,7 +33,7 @@ from portal.reports.query import DATE_RANGES, DIMENSIONS, GRAINS, METRICS, Inval
 from portal.subids.service import names_by_value
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
-signed_in = role_required(Role.ADMIN, Role.PUBLISHER, Role.ADVERTISER)
+signed_in = role_required(*STAFF_ROLES, Role.PUBLISHER, Role.ADVERTISER)
 
 
 class ActionForm(FlaskForm):

@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.accounts.auth import role_required
-from portal.accounts.models import Role
+from portal.accounts.models import STAFF_ROLES
 from portal.conversions.listing import row_details
 from portal.formatting import money_text
 from portal.extensions import db
@@ -27,7 +27,7 @@ from portal.rewards.payouts import (
 )
 
 bp = Blueprint("payouts_admin", __name__, url_prefix="/admin/payouts")
-admins_only = role_required(Role.ADMIN)
+staff_only = role_required(*STAFF_ROLES)
 
 
 def _publishers() -> list[Publisher]:
@@ -39,7 +39,7 @@ def _page() -> int:
 
 
 @bp.get("")
-@admins_only
+@staff_only
 def index():
     filters = PayoutFilterForm(formdata=request.args)
     filters.fill_choices(_publishers(), payout_currencies())
@@ -52,7 +52,7 @@ def index():
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@admins_only
+@staff_only
 def new():
     publishers = _publishers()
     form = PayoutForm(formdata=None) if request.method == "GET" else PayoutForm()
@@ -106,7 +106,7 @@ def _form_page(form: PayoutForm, status: int = 200, preview=None, publisher=None
 
 
 @bp.get("/<int:payout_id>")
-@admins_only
+@staff_only
 def detail(payout_id: int):
     payout = db.session.get(Payout, payout_id)
     if payout is None:

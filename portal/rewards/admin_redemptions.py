@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from portal.accounts.auth import role_required
-from portal.accounts.models import Role, User
+from portal.accounts.models import STAFF_ROLES, Role, User
 from portal.extensions import db
 from portal.htmx import partial_wanted, respond
 from portal.rewards.forms import ActionForm, BonusForm, FanSearchForm, RedemptionFilterForm, apply_errors
@@ -16,7 +16,7 @@ from portal.rewards.points import PointsError, balance, give_bonus, history
 from portal.rewards.redemptions import RedemptionConflict, refund, search_redemptions, set_completed
 
 bp = Blueprint("redemptions_admin", __name__, url_prefix="/admin/redemptions")
-admins_only = role_required(Role.ADMIN)
+staff_only = role_required(*STAFF_ROLES)
 EXPIRED = "The form expired; reload the page and try again."
 FANS_SHOWN = 50
 
@@ -29,7 +29,7 @@ def _filters(formdata) -> RedemptionFilterForm:
 
 
 @bp.get("")
-@admins_only
+@staff_only
 def index():
     filters = _filters(request.args)
     page = search_redemptions(**filters.criteria(), page=request.args.get("page", 1, type=int))
@@ -68,13 +68,13 @@ def _act(redemption_id: int, action, done: str):
 
 
 @bp.post("/<int:redemption_id>/complete")
-@admins_only
+@staff_only
 def complete(redemption_id: int):
     return _act(redemption_id, lambda r: set_completed(r, True, current_user.id), "Redemption marked completed.")
 
 
 @bp.post("/<int:redemption_id>/refund")
-@admins_only
+@staff_only
 def refund_points(redemption_id: int):
     return _act(redemption_id, lambda r: refund(r, current_user.id), "Redemption refunded: the points are back.")
 
@@ -83,7 +83,7 @@ def refund_points(redemption_id: int):
 
 
 @bp.get("/fans")
-@admins_only
+@staff_only
 def fans():
     search = FanSearchForm(formdata=request.args)
     search.validate()
@@ -110,7 +110,7 @@ def _fan_or_404(user_id: int) -> User:
 
 
 @bp.route("/fans/<int:user_id>", methods=["GET", "POST"])
-@admins_only
+@staff_only
 def fan(user_id: int):
     fan = _fan_or_404(user_id)
     form = BonusForm(formdata=None) if request.method == "GET" else BonusForm()

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from portal.accounts.auth import role_required
-from portal.accounts.models import Role
+from portal.accounts.models import STAFF_ROLES
 from portal.extensions import db
 from portal.htmx import respond
 from portal.queues import enqueue
@@ -17,7 +17,7 @@ from portal.rewards.models import PointsRule, Reward
 from portal.subids.blocked import offer_choices
 
 bp = Blueprint("rewards_admin", __name__, url_prefix="/admin/rewards")
-admins_only = role_required(Role.ADMIN)
+staff_only = role_required(*STAFF_ROLES)
 EXPIRED = "The form expired; reload the page and try again."
 
 
@@ -53,7 +53,7 @@ def _save_reward(form: RewardForm, reward: Reward | None) -> Reward | None:
 
 
 @bp.route("", methods=["GET", "POST"])
-@admins_only
+@staff_only
 def index():
     form = RewardForm(formdata=None) if request.method == "GET" else RewardForm()
     status = 200
@@ -70,7 +70,7 @@ def index():
 
 
 @bp.route("/<int:reward_id>/edit", methods=["GET", "POST"])
-@admins_only
+@staff_only
 def edit(reward_id: int):
     reward = _reward_or_404(reward_id)
     if request.method == "GET":
@@ -87,7 +87,7 @@ def edit(reward_id: int):
 
 
 @bp.post("/<int:reward_id>/delete")
-@admins_only
+@staff_only
 def delete(reward_id: int):
     reward = _reward_or_404(reward_id)
     if not ActionForm().validate_on_submit():
@@ -114,7 +114,7 @@ def _rules_page(form: RuleForm, status: int = 200):
 
 
 @bp.route("/rules", methods=["GET", "POST"])
-@admins_only
+@staff_only
 def rules_index():
     form = RuleForm(formdata=None) if request.method == "GET" else RuleForm()
     form.fill_choices(offer_choices())
@@ -134,7 +134,7 @@ def rules_index():
 
 
 @bp.post("/rules/<int:rule_id>/rate")
-@admins_only
+@staff_only
 def rule_rate(rule_id: int):
     rule = _rule_or_404(rule_id)
     form = RateForm(prefix=f"rule-{rule.id}")
@@ -153,7 +153,7 @@ def rule_rate(rule_id: int):
 
 
 @bp.post("/rules/<int:rule_id>/delete")
-@admins_only
+@staff_only
 def rule_delete(rule_id: int):
     rule = _rule_or_404(rule_id)
     if not ActionForm().validate_on_submit():
@@ -166,7 +166,7 @@ def rule_delete(rule_id: int):
 
 
 @bp.post("/rules/award-now")
-@admins_only
+@staff_only
 def award_now():
     if not ActionForm().validate_on_submit():
         flash(EXPIRED, "error")

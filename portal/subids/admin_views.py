@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from portal.accounts.auth import role_required
-from portal.accounts.models import Role
+from portal.accounts.models import STAFF_ROLES
 from portal.extensions import db
 from portal.htmx import partial_wanted, respond
 from portal.subids import blocked
@@ -22,7 +22,7 @@ from portal.subids.service import SubIdInvalid
 from portal.tracking.targets import clear_cache
 
 bp = Blueprint("blocked_subids", __name__, url_prefix="/admin/blocked-sub-ids")
-admins_only = role_required(Role.ADMIN)
+staff_only = role_required(*STAFF_ROLES)
 EXPIRED = "The form expired; reload the page and try again."
 
 
@@ -60,7 +60,7 @@ def _new_form() -> BlockForm:
 
 
 @bp.route("", methods=["GET", "POST"])
-@admins_only
+@staff_only
 def index():
     if request.method == "GET":
         filters = _filters(request.args)
@@ -107,7 +107,7 @@ def _row(block: BlockedSubId, status: int = 200, error: str | None = None):
 
 
 @bp.get("/<int:block_id>")
-@admins_only
+@staff_only
 def row(block_id: int):
     block = _block_or_404(block_id)
     if not partial_wanted():
@@ -116,7 +116,7 @@ def row(block_id: int):
 
 
 @bp.route("/<int:block_id>/edit", methods=["GET", "POST"])
-@admins_only
+@staff_only
 def edit(block_id: int):
     block = _block_or_404(block_id)
     prefix = f"block-{block.id}"
@@ -142,7 +142,7 @@ def edit(block_id: int):
 
 
 @bp.post("/<int:block_id>/delete")
-@admins_only
+@staff_only
 def delete(block_id: int):
     block = _block_or_404(block_id)
     if not ActionForm().validate_on_submit():
@@ -160,7 +160,7 @@ def delete(block_id: int):
 
 
 @bp.post("/bulk-delete")
-@admins_only
+@staff_only
 def bulk_delete():
     ids = request.form.getlist("ids")
     if not ActionForm().validate_on_submit():

@@ -11,7 +11,7 @@ from portal.accounts.models import Role, User, UserStatus
 from portal.audit.models import AuditEntry
 from portal.extensions import db
 from portal.types import utcnow
-from tests.factories import DEFAULT_PASSWORD, AdvertiserFactory, UserFactory
+from tests.factories import DEFAULT_PASSWORD, AdvertiserFactory, PublisherFactory, UserFactory
 from tests.network.conftest import HX, body
 
 URL = "/admin/users"
@@ -29,6 +29,7 @@ def invite(client, headers=HX, **values):
 
 def edit_form(user, **values) -> dict:
     data = {"email": user.email, "first_name": user.first_name or "First", "last_name": user.last_name,
+            "phone": user.phone, "city": user.city, "country": user.country,
             "role": user.role.value, "advertiser_id": str(user.advertiser_id or ""), "timezone": user.timezone}
     data.update(values)
     return {f"user-{user.id}-{name}": value for name, value in data.items()}
@@ -111,6 +112,19 @@ def test_inviting_an_advertiser_user_ties_them_to_the_advertiser(admin_client, b
     assert (user.role, user.advertiser_id) == (Role.ADVERTISER, brand.id)
 
 
+def test_inviting_an_account_manager_with_a_phone_city_and_country(admin_client, admin_user):
+    response, path = invite(admin_client, email="sam@network.example", role="account_manager", phone=" +356 2122 0000 ",
+                            city="Valletta", country="mt")
+    assert response.status_code == 201 and path
+    user = db.session.scalar(select(User).where(User.email == "sam@network.example"))
+    assert (user.role, user.advertiser_id, user.phone, user.city, user.country) == (
+        Role.ACCOUNT_MANAGER, None, "+356 2122 0000", "Valletta", "MT")
+    [entry] = audit(user)
+    assert entry.changes["role"] == [None, "account_manager"] and entry.changes["country"] == [None, "MT"]
+    assert entry.changes["phone"] == [None, "+356 2122 0000"] and entry.changes["city"] == [None, "Valletta"]
+    assert "<td>Account manager</td>" in body(admin_client.get(URL, query_string={"role": "account_manager"}))
+
+
 def test_an_admin_invite_ignores_a_picked_advertiser(admin_client, brand):
     invite(admin_client, advertiser_id=str(brand.id))
     user = db.session.scalar(select(User).where(User.email == "ada@network.example"))
@@ -129,8 +143,12 @@ def test_invite_without_javascript_shows_the_whole_page_with_the_link(admin_clie
     ({"first_name": ""}, "first_name", "Enter the user&#39;s first name."),
     ({"first_name": "x" * 101}, "first_name", "Keep it to 100 characters."),
     ({"timezone": "Mars/Olympus"}, "timezone", "Enter a time zone"),
-    ({"role": "publisher"}, "role", "Pick Network admin or Advertiser user."),
-    ({"role": "owner"}, "role", "Pick Network admin or Advertiser user."),
+    ({"phone": "1" * 51}, "phone", "Keep it to 50 characters."),
+    ({"city": "x" * 101}, "city", "Keep it to 100 characters."),
+    ({"country": "USA"}, "country", "Enter a two-letter ISO 3166 country code"),
+    ({"country": "U1"}, "country", "Enter a two-letter ISO 3166 country code"),
+    ({"role": "publisher"}, "role", "Pick Network admin, Account manager or Advertiser user."),
+    ({"role": "owner"}, "role", "Pick Network admin, Account manager or Advertiser user."),
     ({"role": "advertiser", "advertiser_id": ""}, "advertiser_id", "Pick the advertiser this user works for"),
     ({"role": "advertiser", "advertiser_id": "999999"}, "advertiser_id", "Pick the advertiser this user works for"),
 ])
@@ -198,6 +216,51 @@ def test_edit_saves_in_place_and_audits(admin_client, admin_user, brand):
     assert "Nothing changed." in body(again) and len(audit(user, "update")) == 1
 
 
+def test_edit_changes_phone_city_and_country_and_audits_them(admin_client, admin_user, publisher_user):
+    db.session.commit()
+    form = body(admin_client.get(f"{URL}/{publisher_user.id}/edit", headers=HX))
+    assert f'name="user-{publisher_user.id}-phone"' in form and f'name="user-{publisher_user.id}-country"' in form
+    data = edit_form(publisher_user, phone="+49 30 1234", city="Berlin", country="de")
+    response = admin_client.post(f"{URL}/{publisher_user.id}/edit", data=data, headers=HX)
+    assert response.status_code == 200
+    db.session.refresh(publisher_user)
+    assert (publisher_user.phone, publisher_user.city, publisher_user.country) == ("+49 30 1234", "Berlin", "DE")
+    [entry] = audit(publisher_user, "update")
+    assert entry.actor_id == admin_user.id
+    assert entry.changes == {"phone": ["", "+49 30 1234"], "city": ["", "Berlin"], "country": ["", "DE"]}
+    edit = body(admin_client.get(f"{URL}/{publisher_user.id}/edit", headers=HX))
+    assert 'value="+49 30 1234"' in edit and 'value="Berlin"' in edit and 'value="DE"' in edit
+    bad = admin_client.post(f"{URL}/{publisher_user.id}/edit", data=edit_form(publisher_user, country="Germany"), headers=HX)
+    assert bad.status_code == 400 and f'id="user-{publisher_user.id}-country-error">Enter a two-letter ISO 3166' in body(bad)
+    assert 'value="Germany"' in body(bad) and len(audit(publisher_user, "update")) == 1
+
+
+def test_edit_turns_an_advertiser_user_into_an_account_manager(admin_client, brand):
+    user = UserFactory(is_advertiser=True, advertiser=brand)
+    db.session.commit()
+    response = admin_client.post(f"{URL}/{user.id}/edit", data=edit_form(user, role="account_manager"), headers=HX)
+    assert response.status_code == 200 and "<td>Account manager</td>" in body(response)
+    db.session.refresh(user)
+    assert (user.role, user.advertiser_id) == (Role.ACCOUNT_MANAGER, None)
+
+
+def test_an_account_manager_who_leaves_the_network_stops_managing(admin_client, admin_user, brand):
+    manager = UserFactory(is_account_manager=True)
+    db.session.flush()
+    brand.manager_id = manager.id
+    publisher = PublisherFactory(manager_id=manager.id)
+    kept = PublisherFactory(manager_id=admin_user.id)
+    db.session.commit()
+    response = admin_client.post(f"{URL}/{manager.id}/edit", data=edit_form(manager, role="advertiser", advertiser_id=str(brand.id)),
+                                 headers=HX)
+    assert response.status_code == 200
+    db.session.expire_all()
+    assert (brand.manager_id, publisher.manager_id, kept.manager_id) == (None, None, admin_user.id)
+    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.object_type.in_(["Advertiser", "Publisher"]))).all()
+    assert sorted((e.object_type, e.changes["manager_id"], e.actor_id) for e in entries) == [
+        ("Advertiser", [manager.id, None], admin_user.id), ("Publisher", [manager.id, None], admin_user.id)]
+
+
 def test_edit_can_turn_an_advertiser_user_into_an_admin(admin_client, brand):
     user = UserFactory(is_advertiser=True, advertiser=brand)
     db.session.commit()
@@ -245,6 +308,13 @@ def test_an_admin_cannot_demote_themselves(admin_client, admin_user, brand):
     assert response.status_code == 400 and "You cannot take away your own admin role" in body(response)
     db.session.refresh(admin_user)
     assert admin_user.role == Role.ADMIN and audit(admin_user) == []
+
+
+def test_an_admin_cannot_make_themselves_an_account_manager(admin_client, admin_user):
+    response = admin_client.post(f"{URL}/{admin_user.id}/edit", data=edit_form(admin_user, role="account_manager"), headers=HX)
+    assert response.status_code == 400 and "You cannot take away your own admin role" in body(response)
+    db.session.refresh(admin_user)
+    assert admin_user.role == Role.ADMIN
 
 
 def test_edit_without_csrf_is_refused(admin_client, advertiser_user):

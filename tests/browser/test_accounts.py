@@ -1,11 +1,13 @@
 """Journeys in a real browser: sign in and out for each role, API keys and the users list in place."""
 import pytest
 
+from portal.accounts.models import Role
 from portal.extensions import db
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 ROLES = {
     "admin": ({}, "Network dashboard"),
+    "account_manager": ({"is_account_manager": True}, "Network dashboard"),
     "publisher": ({"is_publisher": True, "publisher__name": "Alpha Media"}, "Alpha Media"),
     "advertiser": ({"is_advertiser": True, "advertiser__name": "Xanadu Casino"}, "Xanadu Casino"),
 }
@@ -24,7 +26,7 @@ def test_each_role_signs_in_sees_its_dashboard_and_signs_out(app, page, role):
 
     page.wait_for_url("**/")
     assert page.get_by_role("heading", level=1).inner_text() == heading
-    assert role in page.locator(".who").inner_text()
+    assert Role(role).label in page.locator(".who").inner_text()
 
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/login")

@@ -175,6 +175,8 @@ def test_admin_edits_a_user_in_place_and_suspends_a_selection(app, browser, page
     page.locator(f"#user-{ada.id}.editing").get_by_text("Enter a time zone").wait_for()
     page.locator(f"#user-{ada.id}.editing").get_by_label("First name").fill("Adaline")
     page.locator(f"#user-{ada.id}.editing").get_by_label("Time zone").fill("Europe/Paris")
+    page.locator(f"#user-{ada.id}.editing").get_by_label("City").fill("Paris")
+    page.locator(f"#user-{ada.id}.editing").get_by_label("Country").fill("fr")
     page.locator(f"#user-{ada.id}.editing").get_by_role("button", name="Save user").click()
     page.locator(f"#user-{ada.id}").get_by_text("ada@brand.example is saved.").wait_for()
     assert "Adaline" in page.locator(f"#user-{ada.id}").inner_text()
@@ -189,4 +191,5 @@ def test_admin_edits_a_user_in_place_and_suspends_a_selection(app, browser, page
     assert page.locator(f"#user-{bob.id} [data-status]").inner_text() == "Suspended"
     db.session.expire_all()
     assert [db.session.get(User, user.id).first_name for user in (ada, bob)] == ["Adaline", "Bob"]
+    assert (db.session.get(User, ada.id).city, db.session.get(User, ada.id).country) == ("Paris", "FR")
     assert {db.session.get(User, user.id).status.value for user in (ada, bob)} == {"Suspended"}

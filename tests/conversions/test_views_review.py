@@ -120,6 +120,15 @@ def test_an_admin_sees_every_advertiser_and_filters_by_one(admin_client, world, 
     assert "2 conversions" in page and f'id="conversion-{world["foreign"].id}"' not in page
 
 
+def test_an_account_manager_reviews_every_advertisers_conversions(manager_client, manager_user, world, advertiser):
+    page = body(manager_client.get("/conversions"))
+    assert "3 conversions" in page and 'name="advertiser"' in page and "Every advertiser's conversions" in page
+    assert "2 conversions" in body(manager_client.get(f"/conversions?advertiser={advertiser.id}"))
+    cid = world["foreign"].id
+    assert manager_client.post(f"/conversions/{cid}/approve", headers=HX).status_code == 200
+    assert status_of(cid) is APPROVED and db.session.scalar(select(AuditEntry.actor_id)) == manager_user.id
+
+
 def test_an_advertiser_gets_no_advertiser_filter_and_cannot_use_it(advertiser_client, world):
     page = body(advertiser_client.get(f"/conversions?advertiser={world['other_offer'].advertiser_id}"))
     assert 'name="advertiser"' not in page and f'id="conversion-{world["foreign"].id}"' not in page

@@ -79,8 +79,9 @@ def replay_revshare() -> dict:
     return paid
 
 
-def test_demo_logins_name_one_admin_three_publishers_two_advertisers():
+def test_demo_logins_name_one_admin_one_account_manager_three_publishers_two_advertisers():
     assert [role for role, _, _ in DEMO_LOGINS].count("admin") == 1
+    assert [role for role, _, _ in DEMO_LOGINS].count("account_manager") == 1
     assert [role for role, _, _ in DEMO_LOGINS].count("publisher") == 3
     assert [role for role, _, _ in DEMO_LOGINS].count("advertiser") == 2
     assert all(len(password) >= 10 for _, _, password in DEMO_LOGINS)
@@ -104,6 +105,9 @@ def test_seed_builds_the_network_structure(app, seed):
     assert [(e.code, e.allow_multiple_events) for e in revshare] == [("revenue", True)]  # the CPA + RevShare deal
     assert count(Publisher) == 3
     assert count(SubId) >= 9 and count(BlockedSubId) == 1
+    manager = db.session.scalar(select(User).where(User.role == Role.ACCOUNT_MANAGER))
+    assert sorted(db.session.scalars(select(Publisher.name).where(Publisher.manager_id == manager.id))) == ["Goal Rush Media", "Spin Scout"]
+    assert list(db.session.scalars(select(Advertiser.name).where(Advertiser.manager_id == manager.id))) == ["Northstar Gaming"]
 
     private = [o.id for o in offers if o.visibility != Visibility.PUBLIC]
     for link in db.session.scalars(select(TrackingLink).where(TrackingLink.offer_id.in_(private))):

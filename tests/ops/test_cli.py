@@ -113,6 +113,7 @@ def test_run_portal_serves_prints_its_url_and_stops_its_children(tmp_path):
             output = log_path.read_text()
         assert f"Tracklane is running at http://127.0.0.1:{port}" in output, output
         assert re.search(r"^\s+\S+@\S+ / \S+", output, re.MULTILINE), output  # demo logins, email / password
+        assert "manager@tracklane.example / demo-manager-pass    (account_manager)" in output, output
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as response:
             assert response.status == 200
 

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from portal.accounts.models import UserStatus
+from portal.accounts.models import Role, UserStatus
 from portal.extensions import db
 from portal.reports.presets import regenerate_token, save_preset, set_enabled, token_for
 from portal.reports.query import ReportQuery
@@ -122,6 +122,14 @@ def test_a_deactivated_owners_token_stops_working(client, world):
     world.user_b.status = UserStatus.DEACTIVATED
     db.session.commit()
     assert client.get(url).status_code == 401
+
+
+def test_an_account_managers_network_preset_pulls_until_they_leave_the_network(client, world, manager_user):
+    _, url = saved(manager_user, dimensions=["publisher"], metrics=["click_count"])
+    assert [row[0] for row in rows_of(client.get(url))[1:]] == ["Alpha Media", "Beta Media", "Total"]
+    manager_user.role, manager_user.advertiser_id = Role.ADVERTISER, world.advertiser_x.id
+    db.session.commit()
+    assert client.get(url).status_code == 401  # an all-data preset needs network staff behind it
 
 
 def test_pull_sees_only_the_owners_data(client, world):

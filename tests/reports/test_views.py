@@ -54,6 +54,11 @@ def test_admin_groups_by_publisher(app, world, admin_client):
     assert "Alpha Media" in html and "Beta Media" in html
 
 
+def test_an_account_manager_sees_the_network_and_groups_by_publisher(app, world, manager_client):
+    html = manager_client.get(f"/reports?{NOV_10}&dim=publisher&metric=click_count").get_data(as_text=True)
+    assert "Alpha Media" in html and "Beta Media" in html
+
+
 def test_bad_date_is_a_400_page_with_the_message(app, world):
     response = signed_in_client(app, world.user_a).get("/reports?range=custom&start=2026-02-31")
     assert response.status_code == 400 and "YYYY-MM-DD" in response.get_data(as_text=True)
