@@ -71,6 +71,7 @@ def test_any_character_outside_the_allowed_set_is_refused(value):
         ("facebookexternalhit/1.1", "", True),
         ("Slackbot-LinkExpanding 1.0", "", True),
         ("curl/8.4.0", "", True),
+        ("MOZILLA/5.0 (COMPATIBLE; BINGPREVIEW/1.0B)", "", True),
         ("", "", True),
         ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Safari/604.1", "", False),
         ("Mozilla/5.0 (Windows NT 10.0) Chrome/126.0", "prefetch", True),
