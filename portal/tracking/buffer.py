@@ -20,10 +20,14 @@ UNIQUE_WINDOW_SECONDS = 24 * 3600
 
 
 def tracking_redis() -> Redis:
-    """A client for the hot path with short timeouts, so an unreachable Redis fails fast to the database."""
+    """The hot path's client, made in the worker process on its first click: short timeouts, so an
+    unreachable Redis fails fast to the database, and one connection of its own rather than a pool,
+    whose check-out costs a second system call per command (threads take turns on it)."""
     conn = current_app.extensions.get("tracklane.tracking_redis")
     if conn is None:
-        conn = Redis.from_url(redis_url_for(redis_connection()), socket_connect_timeout=0.5, socket_timeout=1.0)
+        conn = Redis.from_url(
+            redis_url_for(redis_connection()), socket_connect_timeout=0.5, socket_timeout=1.0, single_connection_client=True
+        )
         current_app.extensions["tracklane.tracking_redis"] = conn
     return conn
 
