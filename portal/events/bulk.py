@@ -4,7 +4,8 @@ On PostgreSQL a list of values is bound as one array (`= ANY(:ids)`) and a list 
 document (`json_to_recordset(:rows)`), so each statement has one fixed text: the driver parses it once
 and the server prepares it, where an IN list or a multi-row VALUES makes new text for every size (and
 texts over 4 KB are never cached). One JSON document is also far cheaper to send than a parameter or an
-array per value. SQLite gets the portable forms."""
+array per value; orjson encodes it in a tenth of the standard library's time. SQLite gets the portable
+forms."""
 from __future__ import annotations
 
 import json
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
+import orjson
 from sqlalchemy import JSON, ColumnElement, Table, Text, any_, bindparam, cast, exists, func, select
 from sqlalchemy import column as sql_column
 from sqlalchemy.dialects import postgresql, sqlite
@@ -74,7 +76,10 @@ def _json_rows(rows: list[dict], names: list[str], columns: list) -> str:
          for name, process in zip(names, processors, strict=True)}
         for row in rows
     ]
-    return json.dumps(plain, default=_json_default, separators=(",", ":"))
+    try:
+        return orjson.dumps(plain, default=_json_default).decode()
+    except orjson.JSONEncodeError:  # orjson stops at 64-bit integers, which a JSON property may exceed
+        return json.dumps(plain, default=_json_default, separators=(",", ":"))
 
 
 def _json_default(value):

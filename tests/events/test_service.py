@@ -35,6 +35,12 @@ def test_json_numbers_are_exact_decimals_end_to_end(advertiser):
     assert sorted(db.session.scalars(select(Event.amount))) == [Decimal("0.1000"), Decimal("0.2000")]
 
 
+def test_properties_keep_integers_beyond_64_bits(advertiser):
+    ingest(advertiser.id, parse_payload(b'{"type":"deposit","player_id":"p","currency":"EUR","amount":"5","ref":123456789012345678901234567890}'))
+    db.session.commit()
+    assert db.session.scalars(select(Event)).one().properties == {"ref": 123456789012345678901234567890}
+
+
 def test_negative_ngr_is_kept_exactly(advertiser):
     ingest(advertiser.id, {"type": "revenue", "player_id": "p", "amount": "-1234.5678", "currency": "GBP",
                            "period_start": "2025-03-01", "period_end": "2025-03-31"})
