@@ -2,7 +2,7 @@
 """Events API throughput against a bare insert of the same events, measured in the same run.
 
 Starts Tracklane under gunicorn on PostgreSQL + Redis with a populated network (offers with commission
-plans, tens of thousands of clicks), posts batches of 100 events to POST /api/v1/events (new players
+plans, tens of thousands of clicks and players), posts batches of 100 events to POST /api/v1/events (new players
 arriving through a click_id, later deposits and NGR reports following them by lifetime attribution, so
 every request attributes and prices conversions), and prints events/s. Then it inserts the same events
 with a bare `executemany` into the same table, 100 rows per transaction, and prints rows/s and the ratio.
@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import bench_env, free_port, recreate_database, start_gunicorn, stop  # noqa: E402
 
 CLICKS = 50_000
+PLAYERS = 20_000
 BATCH = 100
 
 
@@ -46,6 +47,8 @@ def prepare(env: dict) -> tuple[str, list[str]]:
     from portal.links.models import TrackingLink
     from portal.network.models import Advertiser, Offer, OfferEvent, PayoutType, Publisher, RevenueType
     from portal.queues import redis_connection
+    from portal.events.bulk import insert_rows
+    from portal.events.models import Player
     from portal.tracking.store import insert_clicks
 
     app = create_app()
@@ -83,6 +86,14 @@ def prepare(env: dict) -> tuple[str, list[str]]:
                            "created_at": now - timedelta(minutes=rng.randint(1, 30 * 24 * 60))})
         for start in range(0, CLICKS, 5000):
             insert_clicks(clicks[start:start + 5000])
+        # Players who arrived earlier, each through one of those clicks: a network in use has them, and
+        # the planner must see a players table of that size, not an empty one.
+        players = [{"advertiser_id": advertiser.id, "external_id": f"earlier-player-{n}", "email": None, "phone": None,
+                    "anon_id": None, "user_properties": {}, "click_id": c["click_id"], "link_id": c["link_id"],
+                    "publisher_id": c["publisher_id"], "offer_id": c["offer_id"], "first_seen_at": c["created_at"],
+                    "updated_at": c["created_at"]} for n, c in enumerate(clicks[:PLAYERS])]
+        for start in range(0, PLAYERS, 5000):
+            insert_rows(Player.__table__, players[start:start + 5000])
         _, secret = create_api_key("bench", advertiser.id)
         db.session.commit()
         return secret, [str(c["click_id"]) for c in clicks]
@@ -206,6 +217,7 @@ def main() -> None:
     recreate_database(args.database)
     env = bench_env(args.database, 14, EVENTS_RATE_LIMIT="1000000 per minute")
     secret, click_ids = prepare(env)
+    analyze()
     port = free_port()
     server = start_gunicorn("app:app", port, args.workers, 1, env)
     url = f"http://127.0.0.1:{port}/api/v1/events"
@@ -223,7 +235,7 @@ def main() -> None:
     events = args.batches * BATCH
     api_rate, bare_rate = events / took, events / bare
     print(f"\n{args.workers} gunicorn workers, {args.concurrency} concurrent clients, {os.cpu_count()} cores, "
-          f"{CLICKS} clicks in the database")
+          f"{CLICKS} clicks and {PLAYERS} players in the database")
     print(f"POST /api/v1/events    {api_rate:>9.0f} events/s  ({events} events in {args.batches} batches, {accepted} accepted)")
     print(f"bare executemany       {bare_rate:>9.0f} rows/s    (100 rows per transaction, one connection)")
     print(f"api / bare             {api_rate / bare_rate:.2f}  (target >= 0.3)")
