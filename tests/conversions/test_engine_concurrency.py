@@ -1,7 +1,6 @@
 """Concurrent requests share the RevShare carry-over balance and throttle counters without losing updates."""
 from __future__ import annotations
 
-import threading
 from decimal import Decimal
 
 import pytest
@@ -12,6 +11,7 @@ from portal.conversions.models import Conversion, ConversionStatus, RevShareBala
 from portal.extensions import db
 from portal.network.models import CustomThrottle, PayoutType, ThrottleStatus
 from portal.tracking.models import Click
+from tests.concurrency import require_postgresql, run_together
 from tests.conversions.test_engine import EVENTS_URL, click_on, event, ngr, revshare_offer
 from tests.factories import PublisherFactory
 
@@ -20,31 +20,13 @@ D = Decimal
 
 @pytest.fixture(autouse=True)
 def postgresql_only(app):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("needs concurrent writers: SQLite serialises every write, so only PostgreSQL shows the race")
+    require_postgresql()
 
 
 def post_concurrently(app, secret, bodies) -> list[int]:
-    barrier = threading.Barrier(len(bodies))
-    statuses, failures = [], []
-
-    def post(body):
-        try:
-            with app.app_context():
-                client = app.test_client()
-                barrier.wait()
-                statuses.append(client.post(EVENTS_URL, json=body, headers={"X-API-Key": secret}).status_code)
-                db.session.remove()
-        except Exception as exc:  # pragma: no cover - surfaced by the assertion below
-            failures.append(exc)
-
-    threads = [threading.Thread(target=post, args=(body,)) for body in bodies]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not failures
-    return statuses
+    return run_together(
+        app, lambda body: app.test_client().post(EVENTS_URL, json=body, headers={"X-API-Key": secret}).status_code, bodies
+    )
 
 
 def test_concurrent_ngr_reports_carry_over_as_if_in_sequence(app, client):

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from portal.events import service
 from portal.events.models import Event
 from portal.extensions import db
+from tests.concurrency import require_postgresql, run_together
 from tests.events.conftest import EVENTS_URL, deposit
 
 
@@ -59,8 +60,7 @@ def test_two_advertisers_may_use_the_same_key(send, client):
 @pytest.mark.parametrize("lookup_misses", [False, True], ids=["plain", "every-lookup-raced"])
 @pytest.mark.parametrize("form", ["single", "batch"])
 def test_concurrent_repeats_of_one_key_store_exactly_one_event(app, api_key, form, lookup_misses, monkeypatch):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("needs concurrent writers: SQLite serialises every write, so only PostgreSQL shows the race")
+    require_postgresql()
     if lookup_misses:  # every request's first look-up misses, as if all raced past it: the database decides
         real_lookup, seen = service._stored_keys, threading.local()
 
@@ -75,26 +75,12 @@ def test_concurrent_repeats_of_one_key_store_exactly_one_event(app, api_key, for
     body = deposit("racer", idempotency_key="same-key")
     if form == "batch":
         body = {"events": [body, deposit("racer-2")]}
-    barrier = threading.Barrier(threads_count)
-    statuses, failures = [], []
 
-    def post():
-        try:
-            with app.app_context():
-                client = app.test_client()
-                barrier.wait()
-                response = client.post(EVENTS_URL, json=body, headers={"X-API-Key": api_key})
-                statuses.append((response.status_code, response.get_json()))
-                db.session.remove()
-        except Exception as exc:  # pragma: no cover - surfaced by the assertion below
-            failures.append(exc)
+    def post(_):
+        response = app.test_client().post(EVENTS_URL, json=body, headers={"X-API-Key": api_key})
+        return response.status_code, response.get_json()
 
-    threads = [threading.Thread(target=post) for _ in range(threads_count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not failures
+    statuses = run_together(app, post, range(threads_count))
     expected = [202] * threads_count if form == "batch" else [200] * (threads_count - 1) + [202]
     assert sorted(code for code, _ in statuses) == expected
     assert events_with_key("same-key") == 1
@@ -107,24 +93,11 @@ def test_concurrent_repeats_of_one_key_store_exactly_one_event(app, api_key, for
 
 
 def test_concurrent_batches_sharing_keys_in_opposite_orders_neither_deadlock_nor_duplicate(app, api_key):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("needs concurrent writers: SQLite serialises every write, so only PostgreSQL shows the race")
+    require_postgresql()
     keys = [f"k{n}" for n in range(20)]
     bodies = [{"events": [deposit(f"p{k}", idempotency_key=k) for k in order]} for order in (keys, keys[::-1])] * 3
-    barrier = threading.Barrier(len(bodies))
-    statuses = []
-
-    def post(body):
-        with app.app_context():
-            client = app.test_client()
-            barrier.wait()
-            statuses.append(client.post(EVENTS_URL, json=body, headers={"X-API-Key": api_key}).status_code)
-            db.session.remove()
-
-    threads = [threading.Thread(target=post, args=(body,)) for body in bodies]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert len(statuses) == len(bodies) and set(statuses) <= {200, 202}
+    statuses = run_together(
+        app, lambda body: app.test_client().post(EVENTS_URL, json=body, headers={"X-API-Key": api_key}).status_code, bodies
+    )
+    assert set(statuses) <= {200, 202}
     assert db.session.scalar(select(func.count()).select_from(Event)) == len(keys)

@@ -19,11 +19,6 @@ def body(response) -> str:
     return response.get_data(as_text=True)
 
 
-def postgresql_only() -> None:
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("needs concurrent writers: SQLite serialises every write, so only PostgreSQL shows the race")
-
-
 @pytest.fixture
 def fan(publisher_user):
     return publisher_user

@@ -1,7 +1,6 @@
 """Points from approved commission: the rule, the rounding, the owner, idempotency and reversal."""
 from __future__ import annotations
 
-import threading
 from decimal import Decimal
 
 import pytest
@@ -16,7 +15,8 @@ from portal.rewards.models import PointsAward, PointsLedgerEntry
 from portal.rewards.points import balance, spend
 from portal.types import utcnow
 from tests.factories import OfferFactory, PointsRuleFactory, UserFactory
-from tests.rewards.conftest import approved, postgresql_only
+from tests.concurrency import require_postgresql, run_together
+from tests.rewards.conftest import approved
 
 
 @pytest.mark.parametrize(
@@ -106,29 +106,12 @@ def test_batches_cover_every_conversion(app, fan):
 
 
 def test_concurrent_runs_award_each_conversion_exactly_once(app, fan):
-    postgresql_only()
+    require_postgresql()
     PointsRuleFactory(currency="EUR")
     for _ in range(30):
         approved(fan.publisher, "2.00")
     db.session.commit()
-    runs, failures = 6, []
-    barrier = threading.Barrier(runs)
-
-    def run():
-        try:
-            with app.app_context():
-                barrier.wait()
-                award_points()
-                db.session.remove()
-        except Exception as exc:  # pragma: no cover - surfaced below
-            failures.append(exc)
-
-    threads = [threading.Thread(target=run) for _ in range(runs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not failures
+    run_together(app, lambda _: award_points(), range(6), timeout=120)
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(PointsAward)) == 30
     assert db.session.scalar(select(func.count()).select_from(PointsLedgerEntry)) == 30

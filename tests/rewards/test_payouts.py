@@ -1,7 +1,6 @@
 """Recording a payout: exactly the approved, unpaid conversions up to the cut-off, once, audited."""
 from __future__ import annotations
 
-import threading
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -13,7 +12,8 @@ from portal.conversions.models import Conversion, ConversionStatus
 from portal.extensions import db
 from portal.rewards.models import Payout
 from portal.rewards.payouts import NothingPayable, cutoff_instant, payable, record_payout
-from tests.rewards.conftest import approved, postgresql_only
+from tests.concurrency import require_postgresql, run_together
+from tests.rewards.conftest import approved
 
 
 def made(publisher, payout, *when, currency="EUR", status=ConversionStatus.APPROVED):
@@ -77,38 +77,24 @@ def test_nothing_payable_is_refused_and_nothing_is_kept(app, fan, admin_user):
 
 
 def test_concurrent_payouts_pay_each_conversion_once(app, fan, admin_user):
-    postgresql_only()
+    require_postgresql()
     conversions = [made(fan.publisher, f"{n}.01", 2026, 10, 1 + n) for n in range(1, 21)]
     db.session.commit()
     publisher_id, admin_id, attempts = fan.publisher_id, admin_user.id, 8
     period_end = cutoff_instant(date(2026, 11, 1), "UTC")
-    barrier = threading.Barrier(attempts)
-    outcomes, failures = [], []
 
-    def attempt():
+    def attempt(_):
+        from portal.network.models import Publisher
+
         try:
-            with app.app_context():
-                from portal.network.models import Publisher
+            payout = record_payout(db.session.get(Publisher, publisher_id), "EUR", period_end, "", admin_id)
+            db.session.commit()
+            return payout.id, payout.amount, payout.conversion_count
+        except NothingPayable:
+            db.session.rollback()
+            return None
 
-                publisher = db.session.get(Publisher, publisher_id)
-                barrier.wait()
-                try:
-                    payout = record_payout(publisher, "EUR", period_end, "", admin_id)
-                    db.session.commit()
-                    outcomes.append((payout.id, payout.amount, payout.conversion_count))
-                except NothingPayable:
-                    db.session.rollback()
-                    outcomes.append(None)
-                db.session.remove()
-        except Exception as exc:  # pragma: no cover - surfaced below
-            failures.append(exc)
-
-    threads = [threading.Thread(target=attempt) for _ in range(attempts)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not failures and len(outcomes) == attempts
+    outcomes = run_together(app, attempt, range(attempts))
     paid = [o for o in outcomes if o is not None]
     total = sum(c.payout for c in conversions)
     assert sum(amount for _, amount, _ in paid) == total == Decimal("210.20")

@@ -1,7 +1,6 @@
 """Spending points: the guarded spend under concurrency, refunds once, bonuses within bounds."""
 from __future__ import annotations
 
-import threading
 
 import pytest
 from sqlalchemy import func, select
@@ -18,7 +17,8 @@ from portal.rewards.redemptions import (
     set_completed,
 )
 from tests.factories import RewardFactory
-from tests.rewards.conftest import give_points, postgresql_only
+from tests.concurrency import require_postgresql, run_together
+from tests.rewards.conftest import give_points
 
 WALLET = [{"name": "wallet_id", "label": "Wallet id", "required": True}, {"name": "note", "label": "Note", "required": False}]
 
@@ -66,37 +66,24 @@ def test_a_disabled_reward_cannot_be_redeemed(app, fan):
 
 
 def test_concurrent_redemptions_never_overspend(app, fan):
-    postgresql_only()
+    require_postgresql()
     give_points(fan, 1000)  # covers 7 of the 20 attempts at 140 points
     reward = RewardFactory(points_cost=140)
     db.session.commit()
-    reward_id, user_id, attempts = reward.id, fan.id, 20
-    barrier = threading.Barrier(attempts)
-    outcomes, failures = [], []
+    reward_id, user_id = reward.id, fan.id
 
-    def attempt():
+    def attempt(_):
+        from portal.rewards.models import Reward
+
         try:
-            with app.app_context():
-                from portal.rewards.models import Reward
+            redeem(user_id, db.session.get(Reward, reward_id), {})
+            db.session.commit()
+            return "redeemed"
+        except NotEnoughPoints:
+            db.session.rollback()
+            return "refused"
 
-                barrier.wait()
-                try:
-                    redeem(user_id, db.session.get(Reward, reward_id), {})
-                    db.session.commit()
-                    outcomes.append("redeemed")
-                except NotEnoughPoints:
-                    db.session.rollback()
-                    outcomes.append("refused")
-                db.session.remove()
-        except Exception as exc:  # pragma: no cover - surfaced below
-            failures.append(exc)
-
-    threads = [threading.Thread(target=attempt) for _ in range(attempts)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not failures
+    outcomes = run_together(app, attempt, range(20))
     assert outcomes.count("redeemed") == 7 and outcomes.count("refused") == 13
     db.session.expire_all()
     assert balance(fan.id).current_points == 1000 - 7 * 140 == 20
