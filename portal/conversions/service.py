@@ -4,6 +4,7 @@
 the click and impression flushes (`portal.conversions.paid_traffic`) and the demo all go through it."""
 from __future__ import annotations
 
+import functools
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from portal.conversions import commission
 from portal.conversions.models import Conversion, ConversionChange, ConversionStatus, RevShareBalance
 from portal.conversions.plans import choose_plan, custom_payouts_by_publisher
 from portal.conversions.throttles import Throttling, load_throttles
-from portal.events.bulk import any_of, insert_rows, on_postgresql
+from portal.events.bulk import any_of, any_of_param, dialect_name, insert_rows, on_postgresql, update_rows
 from portal.extensions import db
 from portal.network.models import CustomPayout, CustomThrottle, Offer, OfferEvent, PayoutType
 from portal.reports.rollups import mark_dirty
@@ -139,7 +140,7 @@ class _Context:
         self.clicks: dict[uuid.UUID, tuple[tuple[str, ...], bool]] = {}
         self.blocked: dict[tuple[int, int], set[str]] = defaultdict(set)
         self.earlier: set[tuple[int, int]] = set()
-        self.balances: dict[tuple[int, int, str], RevShareBalance] = {}
+        self.balances: dict[tuple[int, int, str], _Balance] = {}
 
     @classmethod
     def load(cls, advertiser_id: int, events: list[EarningEvent]) -> _Context:
@@ -149,11 +150,9 @@ class _Context:
         # The advertiser check is belt and braces: attribution only credits the advertiser's own offers.
         # Most publishers have no custom payouts, throttles or blocked sub IDs: the same query says which to read.
         customs = throttles = blocked = False
-        for offer, offer_event, *found in db.session.execute(
-            select(Offer, OfferEvent, *_overrides(publisher_ids, offer_ids))
-            .join(OfferEvent, (OfferEvent.offer_id == Offer.id) & OfferEvent.active.is_(True))
-            .where(any_of(Offer.id, sorted(offer_ids)), Offer.advertiser_id == advertiser_id)
-        ):
+        for offer, offer_event, *found in db.session.execute(_offers_statement(dialect_name()), {
+            "advertiser_id": advertiser_id, "offer_ids": sorted(offer_ids), "publisher_ids": sorted(publisher_ids),
+        }):
             ctx.offers[offer.id] = offer
             ctx.offer_events[(offer.id, offer_event.code)] = offer_event
             customs, throttles, blocked = found
@@ -250,23 +249,44 @@ class _Context:
         return base
 
     def save_balances(self) -> None:
-        if self.balances:
-            db.session.flush()
+        changed = [{"id": b.id, "carried": b.carried} for b in self.balances.values() if b.carried != b.stored]
+        if changed:
+            update_rows(RevShareBalance.__table__, changed)
 
 
-def _overrides(publisher_ids: set[int], offer_ids: set[int]) -> list:
-    """Whether these publishers have active custom payouts, active throttles, blocked sub IDs on these offers."""
-    publishers, offers = sorted(publisher_ids), sorted(offer_ids)
+@dataclass
+class _Balance:
+    """A locked carry-over balance: `stored` as read, `carried` as the batch leaves it."""
+
+    id: int
+    stored: Decimal
+    carried: Decimal
+
+
+@functools.cache
+def _offers_statement(dialect: str):
+    """The advertiser's offers among `offer_ids` with their active offer events, and `_overrides`; built once."""
+    return (
+        select(Offer, OfferEvent, *_overrides(dialect))
+        .join(OfferEvent, (OfferEvent.offer_id == Offer.id) & OfferEvent.active.is_(True))
+        .where(any_of_param(Offer.id, "offer_ids", dialect), Offer.advertiser_id == bindparam("advertiser_id"))
+    )
+
+
+def _overrides(dialect: str) -> list:
+    """Whether `publisher_ids` have active custom payouts, active throttles, blocked sub IDs on `offer_ids`."""
+    def among(publisher_id, offer_id) -> tuple:
+        return any_of_param(publisher_id, "publisher_ids", dialect), any_of_param(offer_id, "offer_ids", dialect)
+
     return [
-        exists().where(any_of(CustomPayout.publisher_id, publishers), any_of(CustomPayout.offer_id, offers),
-                       CustomPayout.active.is_(True)).label("customs"),
-        exists().where(any_of(CustomThrottle.publisher_id, publishers), any_of(CustomThrottle.offer_id, offers),
+        exists().where(*among(CustomPayout.publisher_id, CustomPayout.offer_id), CustomPayout.active.is_(True)).label("customs"),
+        exists().where(*among(CustomThrottle.publisher_id, CustomThrottle.offer_id),
                        CustomThrottle.active.is_(True)).label("throttles"),
-        exists().where(any_of(BlockedSubId.publisher_id, publishers), any_of(BlockedSubId.offer_id, offers)).label("blocked"),
+        exists().where(*among(BlockedSubId.publisher_id, BlockedSubId.offer_id)).label("blocked"),
     ]
 
 
-def _lock_balances(keys: set[tuple[int, int, str]]) -> dict[tuple[int, int, str], RevShareBalance]:
+def _lock_balances(keys: set[tuple[int, int, str]]) -> dict[tuple[int, int, str], _Balance]:
     """The carry-over balances of these (publisher, offer, currency), created if new, locked until commit.
 
     Locked in key order, so two requests needing the same balances queue instead of deadlocking."""
@@ -282,7 +302,7 @@ def _lock_balances(keys: set[tuple[int, int, str]]) -> dict[tuple[int, int, str]
     return _locked_balances(ordered)
 
 
-def _locked_balances(ordered: list[tuple[int, int, str]]) -> dict[tuple[int, int, str], RevShareBalance]:
+def _locked_balances(ordered: list[tuple[int, int, str]]) -> dict[tuple[int, int, str], _Balance]:
     key = tuple_(RevShareBalance.publisher_id, RevShareBalance.offer_id, RevShareBalance.currency)
     if on_postgresql():  # the keys as three arrays: one statement text whatever their number
         table = RevShareBalance.__table__
@@ -292,11 +312,12 @@ def _locked_balances(ordered: list[tuple[int, int, str]]) -> dict[tuple[int, int
         ]))
     else:
         wanted = key.in_(ordered)
-    rows = db.session.scalars(
-        select(RevShareBalance)
+    rows = db.session.execute(
+        select(RevShareBalance.publisher_id, RevShareBalance.offer_id, RevShareBalance.currency, RevShareBalance.id,
+               RevShareBalance.carried)
         .where(wanted)
         .order_by(RevShareBalance.publisher_id, RevShareBalance.offer_id, RevShareBalance.currency)
         .with_for_update()
-        .execution_options(populate_existing=True)
     )
-    return {(row.publisher_id, row.offer_id, row.currency): row for row in rows}
+    return {(publisher_id, offer_id, currency): _Balance(id_, carried, carried)
+            for publisher_id, offer_id, currency, id_, carried in rows}

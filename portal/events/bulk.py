@@ -8,6 +8,7 @@ array per value; orjson encodes it in a tenth of the standard library's time. SQ
 forms."""
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from collections.abc import Sequence
@@ -15,7 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import orjson
-from sqlalchemy import JSON, ColumnElement, Table, Text, any_, bindparam, cast, exists, func, select
+from sqlalchemy import JSON, ColumnElement, Table, Text, any_, bindparam, cast, exists, func, select, update
 from sqlalchemy import column as sql_column
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -23,8 +24,12 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from portal.extensions import db
 
 
+def dialect_name() -> str:
+    return db.session.get_bind().dialect.name
+
+
 def on_postgresql() -> bool:
-    return db.session.get_bind().dialect.name == "postgresql"
+    return dialect_name() == "postgresql"
 
 
 def any_of(column, values: Sequence) -> ColumnElement[bool]:
@@ -35,37 +40,78 @@ def any_of(column, values: Sequence) -> ColumnElement[bool]:
     return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
 
 
+def any_of_param(column, name: str, dialect: str) -> ColumnElement[bool]:
+    """`any_of` with the values bound when the statement runs, as parameter `name`: for a statement built once
+    per dialect."""
+    if dialect != "postgresql":
+        return column.in_(bindparam(name, expanding=True))
+    return column == any_(bindparam(name, type_=ARRAY(column.type)))
+
+
 def insert_rows(
     table: Table, rows: list[dict], conflict: Sequence[str] = (), returning: Sequence = (), skip_existing: bool = False
 ):
     """Execute one INSERT of `rows` (all with the same keys), optionally ON CONFLICT (`conflict`) DO NOTHING
-    and RETURNING `returning`; returns the result. On PostgreSQL the rows travel as one array per column.
+    and RETURNING `returning`; returns the result. On PostgreSQL the rows travel as one JSON document.
 
     `skip_existing` leaves out, before the insert, rows whose `conflict` columns match a stored row: they
     then take no value from the id sequence (ON CONFLICT alone draws one for every row it skips)."""
     if on_postgresql():
-        names = [name for name in rows[0] if name in table.c]
-        columns = [table.c[name] for name in names]
-        given = (
-            func.json_to_recordset(cast(bindparam("rows", _json_rows(rows, names, columns), type_=Text()), JSON))
-            .table_valued(*[sql_column(name, column.type) for name, column in zip(names, columns, strict=True)])
-            .render_derived(name="given", with_types=True)
-        )
-        source = select(*[given.c[name] for name in names])
-        if skip_existing:
-            source = source.where(~exists().where(*[table.c[name] == given.c[name] for name in conflict]))
-        stmt = postgresql.insert(table).from_select(columns, source)
-        params = None
-    else:
-        stmt, params = sqlite.insert(table), rows
+        names = tuple(name for name in rows[0] if name in table.c)
+        stmt = _insert_from_json(table, names, tuple(conflict), tuple(returning), skip_existing)
+        return db.session.execute(stmt, {"rows": _json_rows(rows, names, [table.c[name] for name in names])})
+    stmt = sqlite.insert(table)
     if conflict:
         stmt = stmt.on_conflict_do_nothing(index_elements=list(conflict))
     if returning:
         stmt = stmt.returning(*returning)
-    return db.session.execute(stmt, params) if params is not None else db.session.execute(stmt)
+    return db.session.execute(stmt, rows)
 
 
-def _json_rows(rows: list[dict], names: list[str], columns: list) -> str:
+@functools.cache
+def _insert_from_json(table: Table, names: tuple, conflict: tuple, returning: tuple, skip_existing: bool):
+    """The PostgreSQL statement of `insert_rows`, built once per shape: the rows are its `rows` parameter."""
+    columns = [table.c[name] for name in names]
+    given = _given(table, names)
+    source = select(*[given.c[name] for name in names])
+    if skip_existing:
+        source = source.where(~exists().where(*[table.c[name] == given.c[name] for name in conflict]))
+    stmt = postgresql.insert(table).from_select(columns, source)
+    if conflict:
+        stmt = stmt.on_conflict_do_nothing(index_elements=list(conflict))
+    if returning:
+        stmt = stmt.returning(*returning)
+    return stmt
+
+
+def _given(table: Table, names: tuple):
+    """The `rows` parameter, a JSON document, as a table `given` of these columns of `table`."""
+    return (
+        func.json_to_recordset(cast(bindparam("rows", type_=Text()), JSON))
+        .table_valued(*[sql_column(name, table.c[name].type) for name in names])
+        .render_derived(name="given", with_types=True)
+    )
+
+
+def update_rows(table: Table, rows: list[dict]) -> None:
+    """Execute one UPDATE setting the other columns of `rows` (all with the same keys) on the rows of their `id`.
+
+    On PostgreSQL the rows travel as one JSON document; SQLite runs one UPDATE per row."""
+    names = tuple(rows[0])
+    if on_postgresql():
+        db.session.execute(_update_from_json(table, names), {"rows": _json_rows(rows, names, [table.c[n] for n in names])})
+        return
+    stmt = update(table).where(table.c.id == bindparam("_id")).values({n: bindparam(f"_{n}") for n in names if n != "id"})
+    db.session.execute(stmt, [{f"_{n}": value for n, value in row.items()} for row in rows])
+
+
+@functools.cache
+def _update_from_json(table: Table, names: tuple):
+    given = _given(table, names)
+    return update(table).where(table.c.id == given.c.id).values({n: given.c[n] for n in names if n != "id"})
+
+
+def _json_rows(rows: list[dict], names: Sequence[str], columns: list) -> str:
     """The rows as one JSON array, each value as its column's bind processing makes it (JSON columns as is)."""
     dialect = db.session.get_bind().dialect
     processors = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
 from portal.events.bulk import any_of, insert_rows
 from portal.events.models import Player
@@ -13,6 +13,11 @@ from portal.types import utcnow
 
 _CHUNK = 1000
 _MAX_KEY = 255
+# What `players_for` and `attribute` read of a player no request changes.
+_READ_COLUMNS = (
+    Player.id, Player.external_id, Player.email, Player.phone, Player.anon_id,
+    Player.click_id, Player.link_id, Player.publisher_id, Player.offer_id,
+)
 
 
 @dataclass
@@ -36,45 +41,54 @@ def identity_key(user_id: str | None, email: str | None, phone: str | None, anon
 
 def players_for(
     advertiser_id: int, identities: dict[str, Identity], first_clicks: dict | None = None, merging: set[str] = frozenset()
-) -> dict[str, Player]:
+) -> dict[str, Player | Row]:
     """The advertiser's players for these ids, created on first sight; those this request may change are
     locked for this transaction (attribution, identifier and property merges are read-modify-write).
 
     New rows go in with ON CONFLICT DO NOTHING (sorted, so two batches never lock in opposite orders).
     A player already attributed never changes attribution, so one that is, and that gets no identifiers
-    and no properties (`merging`: the keys whose user properties merge), is read without a lock: requests
-    sending deposits of the same players do not queue behind each other. The others are read FOR UPDATE
-    in id order, in one statement. `first_clicks` maps a key to the click (a `Source`) of its first
-    attributable event: a player created now starts attributed to it, as `attribute` would have set it."""
+    and no properties (`merging`: the keys whose user properties merge), is read without a lock, as a
+    read-only row of the columns attribution reads: requests sending deposits of the same players do not
+    queue behind each other. The others are read FOR UPDATE in id order, in one statement, as Players.
+    `first_clicks` maps a key to the click (a `Source`) of its first attributable event: a player created
+    now starts attributed to it, as `attribute` would have set it."""
     if not identities:
         return {}
     keys = sorted(identities)
     now, first_clicks = utcnow(), first_clicks or {}
     rows = [_new_row(advertiser_id, key, identities[key], first_clicks.get(key), now) for key in keys]
     insert_rows(Player.__table__, rows, ["advertiser_id", "external_id"], skip_existing=True)
-    players = _read(advertiser_id, keys, lock=False)
+    players: dict[str, Player | Row] = _read(advertiser_id, keys)
     changing = [
         key for key, player in players.items()
         if player.publisher_id is None or key in merging or _new_identifiers(player, identities[key])
     ]
     if changing:
-        players.update(_read(advertiser_id, sorted(changing), lock=True))
-    for key, player in players.items():
-        _fill_identifiers(player, identities[key])
+        players.update(_lock(advertiser_id, sorted(changing)))
+        for key in changing:
+            _fill_identifiers(players[key], identities[key])
     return players
 
 
-def _read(advertiser_id: int, keys: list[str], lock: bool) -> dict[str, Player]:
+def _read(advertiser_id: int, keys: list[str]) -> dict[str, Row]:
+    players = {}
+    for start in range(0, len(keys), _CHUNK):
+        players.update({row.external_id: row for row in db.session.execute(
+            select(*_READ_COLUMNS)
+            .where(Player.advertiser_id == advertiser_id, any_of(Player.external_id, keys[start : start + _CHUNK]))
+        )})
+    return players
+
+
+def _lock(advertiser_id: int, keys: list[str]) -> dict[str, Player]:
     players: dict[str, Player] = {}
     for start in range(0, len(keys), _CHUNK):
-        query = (
+        players.update({player.external_id: player for player in db.session.scalars(
             select(Player)
             .where(Player.advertiser_id == advertiser_id, any_of(Player.external_id, keys[start : start + _CHUNK]))
             .order_by(Player.id)
+            .with_for_update()
             .execution_options(populate_existing=True)
-        )
-        players.update({player.external_id: player for player in db.session.scalars(
-            query.with_for_update() if lock else query
         )})
     return players
 
@@ -96,7 +110,7 @@ def _new_row(advertiser_id: int, key: str, identity: Identity, click, now) -> di
     }
 
 
-def _new_identifiers(player: Player, identity: Identity) -> bool:
+def _new_identifiers(player: Player | Row, identity: Identity) -> bool:
     return bool(
         (identity.email and not player.email) or (identity.phone and not player.phone) or (identity.anon_id and not player.anon_id)
     )
