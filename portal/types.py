@@ -65,8 +65,10 @@ class Money(TypeDecorator):
         return Decimal(value)
 
 
-def enum_column(enum_cls: type[enum.Enum]) -> Enum:
-    """A portable enum column: VARCHAR plus a CHECK constraint holding the enum's values."""
+def enum_column(enum_cls: type[enum.Enum], name: str | None = None) -> Enum:
+    """A portable enum column: VARCHAR plus a CHECK constraint holding the enum's values.
+
+    `name` names the CHECK when one table has two columns of the same enum (default: the enum's name)."""
     return Enum(
         enum_cls,
         native_enum=False,
@@ -74,5 +76,5 @@ def enum_column(enum_cls: type[enum.Enum]) -> Enum:
         length=max(len(m.value) for m in enum_cls) + 4,
         values_callable=lambda cls: [m.value for m in cls],
         validate_strings=True,
-        name=enum_cls.__name__.lower(),
+        name=name or enum_cls.__name__.lower(),
     )

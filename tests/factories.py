@@ -10,7 +10,7 @@ import factory
 from factory.alchemy import SQLAlchemyModelFactory
 from uuid6 import uuid7
 
-from portal.accounts.models import Role, User
+from portal.accounts.models import STAFF_ROLES, Role, User
 from portal.accounts.passwords import hash_password
 from portal.conversions.models import Conversion, ConversionStatus
 from portal.creatives.models import Creative
@@ -100,6 +100,9 @@ class UserFactory(Base):
     role = Role.ADMIN
     first_name = "Test"
     last_name = factory.Sequence(lambda n: f"User{n}")
+    # Staff made here may be picked as managers (the column's default is off, as for an invited user).
+    is_publisher_manager = factory.LazyAttribute(lambda user: user.role in STAFF_ROLES)
+    is_advertiser_manager = factory.LazyAttribute(lambda user: user.role in STAFF_ROLES)
 
     class Params:
         is_publisher = factory.Trait(role=Role.PUBLISHER, publisher=factory.SubFactory(PublisherFactory))

@@ -44,6 +44,8 @@ def _user_form(user: User | None = None, formdata=None) -> UserForm:
     form = UserForm(prefix=prefix, obj=user, formdata=None) if formdata is None else UserForm(prefix=prefix)
     if user is not None and formdata is None:
         form.role.data = user.role.value
+        form.publisher_manager_access.data = user.publisher_manager_access.value
+        form.advertiser_manager_access.data = user.advertiser_manager_access.value
     form.fill_choices(advertiser_choices(user.advertiser_id if user else None))
     return form
 

@@ -1,7 +1,11 @@
-"""Settings → API keys: an advertiser user manages its advertiser's keys, an admin the network's."""
+"""Settings → API keys: an advertiser user manages its advertiser's keys, an admin the network's; only while the
+user's `api_access_enabled` is on (403 otherwise). Keys belong to the advertiser or the network, not to the user, so
+turning a user's API access off leaves the keys already made working."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, make_response, render_template, request
+from functools import wraps
+
+from flask import Blueprint, abort, current_app, flash, make_response, render_template, request
 from flask_login import current_user
 
 from portal.accounts.auth import owned_or_404, role_required
@@ -16,7 +20,16 @@ from portal.accounts.service import (
 from portal.extensions import db
 
 bp = Blueprint("api_keys", __name__, url_prefix="/settings/api-keys")
-managers = role_required(Role.ADMIN, Role.ADVERTISER)
+
+
+def managers(view):
+    """Admins and advertiser users with API access; 403 for anyone else."""
+    @wraps(view)
+    def guarded(*args, **kwargs):
+        if not current_user.api_access_enabled:
+            abort(403)
+        return view(*args, **kwargs)
+    return role_required(Role.ADMIN, Role.ADVERTISER)(guarded)
 
 
 def _api_base() -> str:

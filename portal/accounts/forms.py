@@ -12,7 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
-from portal.accounts.models import Role, UserStatus
+from portal.accounts.models import ManagerAccess, Role, UserStatus
 from portal.forms import optional_int
 from portal.network.forms import ServiceForm
 
@@ -84,6 +84,10 @@ class UserFilterForm(FlaskForm):
         return {name: value for name, value in args.items() if value not in (None, "")}
 
 
+ACCESS_CHOICES = [SelectChoice(access.value, access.value) for access in ManagerAccess]  # the seed's spelling
+ACCESS_HELP = "Account managers only (admins reach everything): Global = all {kind}, Limited = those they manage, Restricted = none."
+
+
 class UserForm(ServiceForm):
     """Invite a network or advertiser user, or edit a user (a publisher user's role and publisher stay)."""
 
@@ -99,6 +103,15 @@ class UserForm(ServiceForm):
     advertiser_id = SelectField("Advertiser", coerce=optional_int, validate_choice=False,
                                 description="For advertiser users: the advertiser whose offers they manage.")
     timezone = StringField("Time zone", default="UTC", description="e.g. Europe/Berlin.")
+    is_publisher_manager = BooleanField("Publisher manager", description="May be picked as a publisher's account manager.")
+    publisher_manager_access = SelectField("Publisher access", choices=ACCESS_CHOICES, default=ManagerAccess.GLOBAL.value,
+                                           validate_choice=False, description=ACCESS_HELP.format(kind="publishers"))
+    is_advertiser_manager = BooleanField("Advertiser manager", description="May be picked as an advertiser's account manager.")
+    advertiser_manager_access = SelectField("Advertiser access", choices=ACCESS_CHOICES, default=ManagerAccess.GLOBAL.value,
+                                            validate_choice=False, description=ACCESS_HELP.format(kind="advertisers and their offers"))
+    api_access_enabled = BooleanField("API access", default=True,
+                                      description="May open the API keys page. Keys already made keep working: they belong to the "
+                                                  "network or the advertiser, not to the user.")
 
     def fill_choices(self, advertisers) -> None:
         self.advertiser_id.choices = [SelectChoice("", "None (network staff)")] + [SelectChoice(a.id, a.name) for a in advertisers]

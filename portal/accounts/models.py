@@ -5,7 +5,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -34,6 +34,14 @@ class UserStatus(enum.Enum):
     SUSPENDED = "Suspended"
 
 
+class ManagerAccess(enum.Enum):
+    """How far an account manager reaches over publishers (or advertisers): all, those they manage, none."""
+
+    GLOBAL = "Global"
+    LIMITED = "Limited"
+    RESTRICTED = "Restricted"
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
@@ -59,6 +67,14 @@ class User(UserMixin, db.Model):
     phone: Mapped[str] = mapped_column(String(50), default="")
     city: Mapped[str] = mapped_column(String(100), default="")
     country: Mapped[str] = mapped_column(String(2), default="")
+    # Seed 003's manager flags and reach (staff only; admins always reach everything) and API access.
+    is_publisher_manager: Mapped[bool] = mapped_column(Boolean, default=False)
+    publisher_manager_access: Mapped[ManagerAccess] = mapped_column(
+        enum_column(ManagerAccess, "publisher_manager_access"), default=ManagerAccess.GLOBAL)
+    is_advertiser_manager: Mapped[bool] = mapped_column(Boolean, default=False)
+    advertiser_manager_access: Mapped[ManagerAccess] = mapped_column(
+        enum_column(ManagerAccess, "advertiser_manager_access"), default=ManagerAccess.GLOBAL)
+    api_access_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

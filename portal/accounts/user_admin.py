@@ -3,15 +3,16 @@ change statuses (one or a selection) and make set-password links. Every change i
 
 Publisher users are invited on their publisher's page; here they can be edited and have their status
 changed, but they keep their role and publisher. An admin may not deactivate, suspend or demote themselves,
-so the network never locks out the person at the keyboard. A user who stops being network staff stops
-managing advertisers and publishers."""
+so the network never locks out the person at the keyboard. Network staff also carry seed 003's manager
+flags and reach; staff and advertiser users carry `api_access_enabled`. A user who stops being network staff,
+or loses a manager flag, stops managing the advertisers or publishers it covered."""
 from __future__ import annotations
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, select
 
 from portal.accounts.invites import make_token
-from portal.accounts.models import Role, User, UserStatus
+from portal.accounts.models import STAFF_ROLES, ManagerAccess, Role, User, UserStatus
 from portal.accounts.service import AccountError, USERS_PER_PAGE, create_user, normalise_email, search_users
 from portal.audit.service import diff, record, snapshot
 from portal.extensions import db
@@ -24,6 +25,10 @@ from portal.timezones import is_valid_timezone
 
 INVITE_ROLES = (Role.ADMIN, Role.ACCOUNT_MANAGER, Role.ADVERTISER)
 EDIT_FIELDS = ("email", "first_name", "last_name", "phone", "city", "country", "timezone", "role", "advertiser_id")
+MANAGER_FLAGS = {"is_publisher_manager": Publisher, "is_advertiser_manager": Advertiser}  # flag → what it lets staff manage
+ACCESS_FIELDS = ("publisher_manager_access", "advertiser_manager_access")
+API_ACCESS = "api_access_enabled"
+INVITE_FIELDS = EDIT_FIELDS + tuple(MANAGER_FLAGS) + ACCESS_FIELDS + (API_ACCESS, "status")
 SELF_LOCKOUT = "You cannot deactivate or suspend your own account; ask another admin."
 SELF_DEMOTION = "You cannot take away your own admin role; ask another admin."
 USER_SORTS = {
@@ -92,6 +97,14 @@ def _check(values: dict, user: User | None = None) -> dict:
         if advertiser is None or (advertiser.archived_at is not None and advertiser.id != current):
             errors["advertiser_id"] = "Pick the advertiser this user works for (not an archived one)."
         cleaned["advertiser_id"] = advertiser_id
+    if role in STAFF_ROLES:
+        for name in MANAGER_FLAGS:
+            cleaned[name] = rules.flag(values.get(name))
+        for name in ACCESS_FIELDS:
+            # A form that did not show the field (an advertiser user made staff) keeps the current reach.
+            value = values.get(name) or (getattr(user, name) if user is not None else ManagerAccess.GLOBAL)
+            cleaned[name] = rules.choice(errors, name, value, ManagerAccess)
+    cleaned[API_ACCESS] = rules.flag(values.get(API_ACCESS))
     return _finish(errors, cleaned)
 
 
@@ -108,7 +121,7 @@ def invite(actor_id: int, values: dict) -> tuple[User, str]:
         user = create_user(cleaned.pop("email"), None, cleaned.pop("role"), advertiser_id=cleaned.pop("advertiser_id"), **cleaned)
     except AccountError as refused:
         raise Invalid({refused.field or "": str(refused)}) from refused
-    record(actor_id, "invite", user, {name: (None, value) for name, value in snapshot(user, EDIT_FIELDS + ("status",)).items()})
+    record(actor_id, "invite", user, {name: (None, value) for name, value in snapshot(user, INVITE_FIELDS).items()})
     return user, make_token(user)
 
 
@@ -118,21 +131,21 @@ def update_user(actor: User, user: User, values: dict) -> dict:
     if user.id == actor.id and cleaned.get("role", Role.ADMIN) != Role.ADMIN:
         raise Invalid({"role": SELF_DEMOTION})
     before = snapshot(user, cleaned)
-    was_staff = user.is_staff
+    could_manage = {model for flag, model in MANAGER_FLAGS.items() if user.is_staff and getattr(user, flag)}
     for name, value in cleaned.items():
         setattr(user, name, value)
     db.session.flush()
     changes = diff(before, snapshot(user, cleaned))
     if changes:
         record(actor.id, "update", user, changes)
-    if was_staff and not user.is_staff:
-        _unassign_manager(actor.id, user.id)
+    still = {model for flag, model in MANAGER_FLAGS.items() if user.is_staff and getattr(user, flag)}
+    _unassign_manager(actor.id, user.id, could_manage - still)
     return changes
 
 
-def _unassign_manager(actor_id: int, manager_id: int) -> None:
-    """Advertisers and publishers lose a manager who is no longer network staff."""
-    for model in (Advertiser, Publisher):
+def _unassign_manager(actor_id: int, manager_id: int, models) -> None:
+    """The advertisers or publishers (`models`) lose a manager who may no longer manage them."""
+    for model in sorted(models, key=lambda m: m.__name__):
         for managed in db.session.scalars(select(model).where(model.manager_id == manager_id).order_by(model.id)):
             managed.manager_id = None
             record(actor_id, "update", managed, {"manager_id": (manager_id, None)})

@@ -5,6 +5,7 @@ from flask import request, url_for
 from flask_login import current_user
 
 from portal.accounts.models import Role
+from portal.network.reach import hidden_endpoints
 
 # The network side, in menu order; account managers get it without the admin-only pages.
 NETWORK_MENU = [
@@ -61,8 +62,11 @@ MENUS: dict[Role, list[tuple[str, str]]] = {
 def navigation() -> dict:
     if not current_user.is_authenticated:
         return {"navigation": []}
+    hidden = hidden_endpoints(current_user) if current_user.is_staff else set()
+    if not current_user.api_access_enabled:
+        hidden.add("api_keys.index")
     items = [
         {"url": url_for(endpoint), "label": label, "active": request.endpoint == endpoint}
-        for endpoint, label in MENUS[current_user.role]
+        for endpoint, label in MENUS[current_user.role] if endpoint not in hidden
     ]
     return {"navigation": items}

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from portal.accounts.models import ManagerAccess
 from portal.network.models import PayoutType, RevenueType, Visibility
 
 # (role, email, password) of every demo user; `run-portal` prints these.
@@ -18,6 +19,9 @@ DEMO_LOGINS: list[tuple[str, str, str]] = [
 ]
 ADMIN_EMAIL = DEMO_LOGINS[0][1]
 MANAGER_EMAIL = DEMO_LOGINS[1][1]
+# The demo account manager manages both kinds, sees only its own publishers and every advertiser; admins keep the defaults.
+MANAGER_REACH = dict(is_publisher_manager=True, publisher_manager_access=ManagerAccess.LIMITED,
+                     is_advertiser_manager=True, advertiser_manager_access=ManagerAccess.GLOBAL)
 
 
 @dataclass(frozen=True)

@@ -107,20 +107,22 @@ def seed_users() -> Counter:
     publishers = iter(catalogue.PUBLISHERS)
     advertisers = iter(catalogue.ADVERTISERS)
     for role, email, password in catalogue.DEMO_LOGINS:
-        organisation = {}
+        extra = {}
         timezone = "UTC"
         if role == Role.PUBLISHER.value:
             spec = next(publishers)
-            organisation["publisher_id"] = publisher(spec.name).id
+            extra["publisher_id"] = publisher(spec.name).id
             timezone = spec.timezone
         elif role == Role.ADVERTISER.value:
-            organisation["advertiser_id"] = advertiser(next(advertisers)[0]).id
+            extra["advertiser_id"] = advertiser(next(advertisers)[0]).id
             timezone = "Europe/Malta"
+        elif role == Role.ACCOUNT_MANAGER.value:
+            extra.update(catalogue.MANAGER_REACH)
         if db.session.scalar(select(User.id).where(User.email == email)):
             continue
         first, _, last = email.split("@")[0].partition(".")
         create_user(email, password, Role(role), first_name=first.title(), last_name=last.title() or "Demo",
-                    timezone=timezone, **organisation)
+                    timezone=timezone, **extra)
         created[User.__tablename__] += 1
     return created
 

@@ -33,23 +33,24 @@ from portal.network.offer_events import (
     update_offer_event,
 )
 from portal.network.offer_views import offer_page_context
+from portal.network.reach import advertiser_pages
 from portal.network.rules import Invalid
 from portal.network.service import load_offer
 from portal.network.views import (
     EXPIRED,
     actor_id,
     bp,
+    found_or_404,
     get_or_404,
     partial_wanted,
     respond,
-    staff_only,
 )
 
 SECTIONS = {"events": "network/_offer_events.html", "pages": "network/_offer_pages.html", "access": "network/_offer_access.html"}
 
 
 def _offer(offer_id: int) -> Offer:
-    return load_offer(offer_id) or abort(404)
+    return found_or_404(load_offer(offer_id))
 
 
 def _child(model, child_id: int, offer: Offer):
@@ -91,7 +92,7 @@ def _act(offer: Offer, section: str, verb, message: str):
 
 
 @bp.get("/offers/<int:offer_id>/<any(events, pages, access):section>")
-@staff_only
+@advertiser_pages
 def offer_section(offer_id: int, section: str):
     """One section as it stands (HTMX: "Cancel" of an in-place edit); without JS, the offer page."""
     offer = _offer(offer_id)
@@ -104,7 +105,7 @@ def offer_section(offer_id: int, section: str):
 
 
 @bp.post("/offers/<int:offer_id>/events")
-@staff_only
+@advertiser_pages
 def event_add(offer_id: int):
     offer = _offer(offer_id)
     form = OfferEventForm()
@@ -120,7 +121,7 @@ def event_add(offer_id: int):
 
 
 @bp.route("/offers/<int:offer_id>/events/<int:event_id>/edit", methods=["GET", "POST"])
-@staff_only
+@advertiser_pages
 def event_edit(offer_id: int, event_id: int):
     offer = _offer(offer_id)
     event = _child(OfferEvent, event_id, offer)
@@ -143,7 +144,7 @@ def event_edit(offer_id: int, event_id: int):
 
 
 @bp.post("/offers/<int:offer_id>/events/<int:event_id>/<any(activate, deactivate):change>")
-@staff_only
+@advertiser_pages
 def event_active(offer_id: int, event_id: int, change: str):
     offer = _offer(offer_id)
     event = _child(OfferEvent, event_id, offer)
@@ -156,7 +157,7 @@ def event_active(offer_id: int, event_id: int, change: str):
 
 
 @bp.post("/offers/<int:offer_id>/pages")
-@staff_only
+@advertiser_pages
 def page_add(offer_id: int):
     offer = _offer(offer_id)
     form = LandingPageForm()
@@ -172,7 +173,7 @@ def page_add(offer_id: int):
 
 
 @bp.route("/offers/<int:offer_id>/pages/<int:page_id>/edit", methods=["GET", "POST"])
-@staff_only
+@advertiser_pages
 def page_edit(offer_id: int, page_id: int):
     offer = _offer(offer_id)
     page = _child(LandingPage, page_id, offer)
@@ -201,7 +202,7 @@ PAGE_CHANGES = {
 
 
 @bp.post("/offers/<int:offer_id>/pages/<int:page_id>/<any(hide, show, archive, restore):change>")
-@staff_only
+@advertiser_pages
 def page_change(offer_id: int, page_id: int, change: str):
     offer = _offer(offer_id)
     page = _child(LandingPage, page_id, offer)
@@ -213,7 +214,7 @@ def page_change(offer_id: int, page_id: int, change: str):
 
 
 @bp.post("/offers/<int:offer_id>/access")
-@staff_only
+@advertiser_pages
 def access_grant(offer_id: int):
     offer = _offer(offer_id)
     form = GrantAccessForm()
@@ -231,7 +232,7 @@ def access_grant(offer_id: int):
 
 
 @bp.post("/offers/<int:offer_id>/access/<int:access_id>/<any(approve, reject):decision>")
-@staff_only
+@advertiser_pages
 def access_decide(offer_id: int, access_id: int, decision: str):
     offer = _offer(offer_id)
     access = _child(OfferAccess, access_id, offer)

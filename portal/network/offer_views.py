@@ -2,7 +2,10 @@
 and the offer page that holds its events, landing pages and publisher access."""
 from __future__ import annotations
 
+from functools import partial
+
 from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from portal.extensions import db
 from portal.network.access_requests import grantable_publishers, offer_access_rows
@@ -17,6 +20,7 @@ from portal.network.forms import (
 )
 from portal.network.listing import parse_sort
 from portal.network.models import Offer
+from portal.network.reach import advertiser_pages, advertisers_in_reach, offers_in_reach
 from portal.network.rules import Invalid
 from portal.network.service import (
     OFFER_SORTS,
@@ -34,21 +38,22 @@ from portal.network.views import (
     actor_id,
     bp,
     apply_bulk,
+    found_or_404,
     get_or_404,
     list_state,
     partial_wanted,
     respond,
-    staff_only,
 )
 
 
 def _offers_table(source, status: int = 200, message: str = "", error: str = ""):
     form = OfferFilterForm(formdata=source)
-    form.fill_choices(advertiser_choices())
+    form.fill_choices(advertiser_choices(within=advertisers_in_reach(current_user)))
     form.validate()
     sort = parse_sort(form.sort.data, OFFER_SORTS, "name")
     state, page_number = list_state(form, sort, "name", source)
-    page = search_offers(form.q.data or "", form.advertiser.data, form.visibility_value(), form.status_value(), sort, page_number)
+    page = search_offers(form.q.data or "", form.advertiser.data, form.visibility_value(), form.status_value(), sort, page_number,
+                         offers_in_reach(current_user))
     context = dict(form=form, page=page, sort=sort, state=state, page_number=page_number, bulk_form=BulkForm(formdata=None),
                    message=message, error=error)
     template = "network/_offers_table.html" if partial_wanted() else "network/offers.html"
@@ -56,15 +61,15 @@ def _offers_table(source, status: int = 200, message: str = "", error: str = "")
 
 
 @bp.get("/offers")
-@staff_only
+@advertiser_pages
 def offers():
     return _offers_table(request.args)
 
 
 @bp.post("/offers/bulk")
-@staff_only
+@advertiser_pages
 def offers_bulk():
-    message, error = apply_bulk(bulk_update_offers, "offer")
+    message, error = apply_bulk(partial(bulk_update_offers, within=offers_in_reach(current_user)), "offer")
     if partial_wanted():
         return _offers_table(request.form, 400 if error else 200, message, error)
     flash(error or message, "error" if error else "success")
@@ -74,19 +79,19 @@ def offers_bulk():
 
 
 def _offer_form_page(form: OfferForm, offer: Offer | None, status: int = 200):
-    form.fill_choices(advertiser_choices(offer.advertiser_id if offer else None))
+    form.fill_choices(advertiser_choices(offer.advertiser_id if offer else None, advertisers_in_reach(current_user)))
     return respond(render_template("network/offer_form.html", form=form, offer=offer), status)
 
 
 @bp.route("/offers/new", methods=["GET", "POST"])
-@staff_only
+@advertiser_pages
 def offer_new():
     form = OfferForm()
     if request.method == "GET" and request.args.get("advertiser", "").isdigit():
         form.advertiser_id.data = int(request.args["advertiser"])
     if request.method == "POST" and form.validate():
         try:
-            offer = create_offer(actor_id(), form.values())
+            offer = create_offer(actor_id(), form.values(), advertisers_in_reach(current_user))
         except Invalid as error:
             db.session.rollback()
             form.apply(error)
@@ -98,7 +103,7 @@ def offer_new():
 
 
 @bp.route("/offers/<int:offer_id>/edit", methods=["GET", "POST"])
-@staff_only
+@advertiser_pages
 def offer_edit(offer_id: int):
     offer = get_or_404(Offer, offer_id)
     form = OfferForm(obj=offer) if request.method == "GET" else OfferForm()
@@ -107,7 +112,7 @@ def offer_edit(offer_id: int):
         form.payout_type.data, form.revenue_type.data = offer.payout_type.value, offer.revenue_type.value
     if request.method == "POST" and form.validate():
         try:
-            changes = update_offer(actor_id(), offer, form.values())
+            changes = update_offer(actor_id(), offer, form.values(), advertisers_in_reach(current_user))
         except Invalid as error:
             db.session.rollback()
             form.apply(error)
@@ -141,14 +146,14 @@ def offer_page_context(offer: Offer, **state) -> dict:
 
 
 @bp.get("/offers/<int:offer_id>")
-@staff_only
+@advertiser_pages
 def offer(offer_id: int):
-    offer = load_offer(offer_id) or get_or_404(Offer, offer_id)
+    offer = found_or_404(load_offer(offer_id))
     return respond(render_template("network/offer.html", **offer_page_context(offer)))
 
 
 @bp.post("/offers/<int:offer_id>/archive")
-@staff_only
+@advertiser_pages
 def offer_archive(offer_id: int):
     offer = get_or_404(Offer, offer_id)
     return _lifecycle(offer, archive_offer, f"Offer “{offer.name}” is archived: publishers can no longer promote it.",
@@ -156,7 +161,7 @@ def offer_archive(offer_id: int):
 
 
 @bp.post("/offers/<int:offer_id>/restore")
-@staff_only
+@advertiser_pages
 def offer_restore(offer_id: int):
     offer = get_or_404(Offer, offer_id)
     return _lifecycle(offer, restore_offer, f"Offer “{offer.name}” is restored.", "network_admin.offer", offer_id=offer.id)

@@ -26,7 +26,8 @@ from portal.subids.forms import BlockForm, apply_errors
 from portal.subids.models import BlockedSubId
 from portal.subids.service import SubIdInvalid
 from portal.tracking.targets import clear_cache
-from portal.network.views import EXPIRED, actor_id, bp, get_or_404, partial_wanted, staff_only
+from portal.network.reach import publisher_pages
+from portal.network.views import EXPIRED, actor_id, bp, get_or_404, partial_wanted
 
 
 def _child(model, child_id: int, publisher: Publisher):
@@ -50,7 +51,7 @@ def _refused(publisher_id: int, section: str, message: str = "", **state):
 
 
 @bp.get("/publishers/<int:publisher_id>/<any(profile, users, payouts, throttles, blocked):section>")
-@staff_only
+@publisher_pages
 def publisher_part(publisher_id: int, section: str):
     """One section as it stands (HTMX: "Cancel" of an in-place edit); without JS, the publisher page."""
     publisher = get_or_404(Publisher, publisher_id)
@@ -63,7 +64,7 @@ def publisher_part(publisher_id: int, section: str):
 
 
 @bp.post("/publishers/<int:publisher_id>/users")
-@staff_only
+@publisher_pages
 def publisher_user_invite(publisher_id: int):
     publisher = get_or_404(Publisher, publisher_id)
     form = InviteUserForm(prefix="invite")
@@ -80,7 +81,7 @@ def publisher_user_invite(publisher_id: int):
 
 
 @bp.post("/publishers/<int:publisher_id>/users/<int:user_id>/<any(activate, deactivate, suspend, link):change>")
-@staff_only
+@publisher_pages
 def publisher_user_change(publisher_id: int, user_id: int, change: str):
     publisher = get_or_404(Publisher, publisher_id)
     user = _child(User, user_id, publisher)
@@ -108,7 +109,7 @@ TERMS = {
 
 
 @bp.post("/publishers/<int:publisher_id>/<any(payouts, throttles):section>")
-@staff_only
+@publisher_pages
 def custom_term_add(publisher_id: int, section: str):
     _, form_cls, add, _, _, key, noun = TERMS[section]
     publisher = get_or_404(Publisher, publisher_id)
@@ -124,7 +125,7 @@ def custom_term_add(publisher_id: int, section: str):
 
 
 @bp.route("/publishers/<int:publisher_id>/<any(payouts, throttles):section>/<int:row_id>/edit", methods=["GET", "POST"])
-@staff_only
+@publisher_pages
 def custom_term_edit(publisher_id: int, section: str, row_id: int):
     model, form_cls, _, update, _, key, noun = TERMS[section]
     publisher = get_or_404(Publisher, publisher_id)
@@ -150,7 +151,7 @@ def custom_term_edit(publisher_id: int, section: str, row_id: int):
 
 
 @bp.post("/publishers/<int:publisher_id>/<any(payouts, throttles):section>/<int:row_id>/delete")
-@staff_only
+@publisher_pages
 def custom_term_delete(publisher_id: int, section: str, row_id: int):
     model, _, _, _, delete, _, noun = TERMS[section]
     publisher = get_or_404(Publisher, publisher_id)
@@ -170,7 +171,7 @@ BLOCK_FIELDS = ("offer_id", "sub_id", "description")
 
 
 @bp.post("/publishers/<int:publisher_id>/blocked")
-@staff_only
+@publisher_pages
 def publisher_block_add(publisher_id: int):
     publisher = get_or_404(Publisher, publisher_id)
     form = BlockForm(prefix="new-block")
@@ -188,7 +189,7 @@ def publisher_block_add(publisher_id: int):
 
 
 @bp.post("/publishers/<int:publisher_id>/blocked/<int:block_id>/delete")
-@staff_only
+@publisher_pages
 def publisher_block_delete(publisher_id: int, block_id: int):
     publisher = get_or_404(Publisher, publisher_id)
     block = _child(BlockedSubId, block_id, publisher)

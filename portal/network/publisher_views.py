@@ -2,7 +2,10 @@
 page (profile edited in place, traffic summary, users, custom payouts and throttles) and archive / restore."""
 from __future__ import annotations
 
+from functools import partial
+
 from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from portal.extensions import db
 from portal.network.custom_terms import term_labels, term_offers
@@ -18,6 +21,7 @@ from portal.network.forms import (
 from portal.network.listing import parse_sort
 from portal.network.models import Publisher
 from portal.network.publisher_users import publisher_users
+from portal.network.reach import check_new_in_reach, own_by_default, publisher_pages, publisher_scope, publishers_in_reach
 from portal.network.publishers import (
     PUBLISHER_SORTS,
     archive_publisher,
@@ -41,7 +45,6 @@ from portal.network.views import (
     list_state,
     partial_wanted,
     respond,
-    staff_only,
 )
 
 SECTIONS = {
@@ -56,11 +59,12 @@ BLOCKS_ON_PAGE = 100
 
 def _publishers_table(source, status: int = 200, message: str = "", error: str = ""):
     form = PublisherFilterForm(formdata=source)
-    form.fill_managers(account_managers())
+    form.fill_managers(account_managers(Publisher))
     form.validate()
     sort = parse_sort(form.sort.data, PUBLISHER_SORTS, "name")
     state, page_number = list_state(form, sort, "name", source)
-    page = search_publishers(form.q.data or "", form.status_value(), sort, page_number, form.manager_value(actor_id()))
+    page = search_publishers(form.q.data or "", form.status_value(), sort, page_number, form.manager_value(actor_id()),
+                             publishers_in_reach(current_user))
     context = dict(form=form, page=page, sort=sort, state=state, page_number=page_number,
                    bulk_form=PublisherBulkForm(formdata=None), message=message, error=error)
     template = "network/publisher/_table.html" if partial_wanted() else "network/publisher/list.html"
@@ -68,15 +72,15 @@ def _publishers_table(source, status: int = 200, message: str = "", error: str =
 
 
 @bp.get("/publishers")
-@staff_only
+@publisher_pages
 def publishers():
     return _publishers_table(request.args)
 
 
 @bp.post("/publishers/bulk")
-@staff_only
+@publisher_pages
 def publishers_bulk():
-    message, error = apply_bulk(bulk_update_publishers, "publisher")
+    message, error = apply_bulk(partial(bulk_update_publishers, within=publishers_in_reach(current_user)), "publisher")
     if partial_wanted():
         return _publishers_table(request.form, 400 if error else 200, message, error)
     flash(error or message, "error" if error else "success")
@@ -86,13 +90,16 @@ def publishers_bulk():
 
 
 @bp.route("/publishers/new", methods=["GET", "POST"])
-@staff_only
+@publisher_pages
 def publisher_new():
     form = PublisherForm()
-    form.fill_choices(account_managers())
+    form.fill_choices(account_managers(Publisher))
+    if request.method == "GET":
+        own_by_default(current_user, form, publisher_scope)
     if request.method == "POST" and form.validate():
         try:
             publisher = create_publisher(actor_id(), form.values())
+            check_new_in_reach(current_user, publisher)
         except Invalid as error:
             db.session.rollback()
             form.apply(error)
@@ -147,23 +154,23 @@ def publisher_section(publisher: Publisher, section: str, status: int = 200, **s
 
 
 @bp.get("/publishers/<int:publisher_id>")
-@staff_only
+@publisher_pages
 def publisher(publisher_id: int):
     return publisher_section(get_or_404(Publisher, publisher_id), None)
 
 
 @bp.route("/publishers/<int:publisher_id>/edit", methods=["GET", "POST"])
-@staff_only
+@publisher_pages
 def publisher_edit(publisher_id: int):
     """The profile, edited in place on the publisher page."""
     publisher = get_or_404(Publisher, publisher_id)
     if request.method == "GET":
         form = PublisherForm(obj=publisher, formdata=None)
         form.status.data = publisher.status.value
-        form.fill_choices(account_managers(publisher.manager_id))
+        form.fill_choices(account_managers(Publisher, publisher.manager_id))
         return publisher_section(publisher, "profile", profile_form=form)
     form = PublisherForm()
-    form.fill_choices(account_managers(publisher.manager_id))
+    form.fill_choices(account_managers(Publisher, publisher.manager_id))
     if form.validate():
         try:
             changes = update_publisher(actor_id(), publisher, form.values())
@@ -181,7 +188,7 @@ def publisher_edit(publisher_id: int):
 
 
 @bp.post("/publishers/<int:publisher_id>/archive")
-@staff_only
+@publisher_pages
 def publisher_archive(publisher_id: int):
     publisher = get_or_404(Publisher, publisher_id)
     return _lifecycle(publisher, archive_publisher, f"Publisher “{publisher.name}” is archived: its links stop sending traffic.",
@@ -189,7 +196,7 @@ def publisher_archive(publisher_id: int):
 
 
 @bp.post("/publishers/<int:publisher_id>/restore")
-@staff_only
+@publisher_pages
 def publisher_restore(publisher_id: int):
     publisher = get_or_404(Publisher, publisher_id)
     return _lifecycle(publisher, restore_publisher, f"Publisher “{publisher.name}” is restored.",

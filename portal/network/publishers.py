@@ -12,7 +12,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import case, func, or_, select, type_coerce
+from sqlalchemy import case, func, or_, select, true, type_coerce
 from sqlalchemy.orm import selectinload
 
 from portal.conversions.models import Conversion, ConversionStatus
@@ -66,7 +66,7 @@ def _check_publisher(values: dict, publisher: Publisher | None = None) -> dict:
         "timezone": timezone,
         "postback_url": rules.url(errors, "postback_url", values.get("postback_url")),
         "status": rules.choice(errors, "status", values.get("status") or PublisherStatus.ACTIVE, PublisherStatus),
-        "manager_id": check_manager(errors, values.get("manager_id"), publisher.manager_id if publisher else None),
+        "manager_id": check_manager(errors, Publisher, values.get("manager_id"), publisher.manager_id if publisher else None),
     }
     if errors:
         raise Invalid(errors)
@@ -99,15 +99,15 @@ def set_publisher_status(actor_id: int, publisher: Publisher, status: PublisherS
     return bool(update_audited(actor_id, publisher, {"status": status}))
 
 
-def bulk_update_publishers(actor_id: int, ids, action: str) -> int:
-    """Apply `action` to the selected publishers; returns how many changed (archived ones keep their status)."""
+def bulk_update_publishers(actor_id: int, ids, action: str, within=true()) -> int:
+    """Apply `action` to the selected publishers `within` reach; returns how many changed (archived ones keep their status)."""
     if action not in PUBLISHER_BULK_ACTIONS:
         raise Invalid({"action": "Pick what to do with the selected rows."})
     ids = {int(i) for i in ids if str(i).isdigit()}
     if not ids:
         raise Invalid({"ids": "Select at least one row."})
     changed = 0
-    for publisher in db.session.scalars(select(Publisher).where(Publisher.id.in_(ids)).order_by(Publisher.id)):
+    for publisher in db.session.scalars(select(Publisher).where(Publisher.id.in_(ids), within).order_by(Publisher.id)):
         if action == "archive":
             changed += archive_publisher(actor_id, publisher)
         elif action == "restore":
@@ -119,9 +119,10 @@ def bulk_update_publishers(actor_id: int, ids, action: str) -> int:
 
 
 def search_publishers(
-    query: str = "", status: str = "current", sort: Sort = Sort("name"), page: int = 1, manager_id: int | None = None
+    query: str = "", status: str = "current", sort: Sort = Sort("name"), page: int = 1, manager_id: int | None = None,
+    within=true(),
 ) -> Pagination:
-    stmt = select(Publisher).options(selectinload(Publisher.manager))
+    stmt = select(Publisher).options(selectinload(Publisher.manager)).where(within)
     if manager_id is not None:
         stmt = stmt.where(Publisher.manager_id == manager_id)
     if status == "archived":

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, true
 from sqlalchemy.orm import contains_eager, selectinload
 
 from portal.accounts.models import STAFF_ROLES, User, UserStatus
@@ -10,7 +10,7 @@ from portal.audit.service import diff, record, snapshot
 from portal.extensions import db
 from portal.network import rules
 from portal.network.listing import Sort, apply_sort, paginate, with_status
-from portal.network.models import Advertiser, Offer, Visibility
+from portal.network.models import Advertiser, Offer, Publisher, Visibility
 from portal.network.rules import Invalid
 from portal.types import utcnow
 
@@ -100,15 +100,15 @@ def _set_active(actor_id: int, obj, active: bool) -> bool:
     return True
 
 
-def _bulk(actor_id: int, model, ids, action: str, archive, restore) -> int:
-    """Apply `action` to the selected rows only; returns how many changed (archived rows keep their status)."""
+def _bulk(actor_id: int, model, ids, action: str, archive, restore, within=true()) -> int:
+    """Apply `action` to the selected rows `within` reach only; returns how many changed (archived rows keep their status)."""
     if action not in BULK_ACTIONS:
         raise Invalid({"action": "Pick what to do with the selected rows."})
     ids = {int(i) for i in ids if str(i).isdigit()}
     if not ids:
         raise Invalid({"ids": "Select at least one row."})
     changed = 0
-    for obj in db.session.scalars(select(model).where(model.id.in_(ids)).order_by(model.id)):
+    for obj in db.session.scalars(select(model).where(model.id.in_(ids), within).order_by(model.id)):
         if action == "archive":
             changed += archive(actor_id, obj)
         elif action == "restore":
@@ -121,17 +121,23 @@ def _bulk(actor_id: int, model, ids, action: str, archive, restore) -> int:
 # ---------------------------------------------------------------- advertisers
 
 
-def account_managers(include_id: int | None = None) -> list[User]:
-    """Who can manage an advertiser or publisher: the Active admins and account managers (plus the current
-    manager, `include_id`, while still staff, so an edit keeps a deactivated one)."""
-    stmt = select(User).where(User.role.in_(STAFF_ROLES), or_(User.status == UserStatus.ACTIVE, User.id == (include_id or 0)))
+# What a staff user needs to be picked as the manager of an advertiser or a publisher.
+MANAGER_FLAGS = {Advertiser: User.is_advertiser_manager, Publisher: User.is_publisher_manager}
+
+
+def account_managers(model: type, include_id: int | None = None) -> list[User]:
+    """Who can manage an advertiser or publisher (`model`): the Active admins and account managers flagged as its
+    kind of manager (plus the current manager, `include_id`, while still so, so an edit keeps a deactivated one)."""
+    stmt = select(User).where(User.role.in_(STAFF_ROLES), MANAGER_FLAGS[model].is_(True),
+                              or_(User.status == UserStatus.ACTIVE, User.id == (include_id or 0)))
     return list(db.session.scalars(stmt.order_by(func.lower(User.email), User.id)))
 
 
-def check_manager(errors: dict, value, current: int | None = None) -> int | None:
-    """The manager_id of an advertiser or publisher: None, or one of `account_managers`."""
-    if value is not None and value not in {user.id for user in account_managers(current)}:
-        errors["manager_id"] = "Pick one of the network's active admins or account managers."
+def check_manager(errors: dict, model: type, value, current: int | None = None) -> int | None:
+    """The manager_id of an advertiser or publisher (`model`): None, or one of `account_managers`."""
+    if value is not None and value not in {user.id for user in account_managers(model, current)}:
+        kind = "an advertiser" if model is Advertiser else "a publisher"
+        errors["manager_id"] = f"Pick an active admin or account manager who may manage {kind} (Admin → Users)."
     return value
 
 
@@ -158,7 +164,7 @@ def _check_advertiser(values: dict, advertiser: Advertiser | None = None) -> dic
         "country": rules.country(errors, "country", values.get("country")),
         "website": rules.url(errors, "website", values.get("website"), max_length=255),
         "description": rules.text(errors, "description", values.get("description"), 10_000),
-        "manager_id": check_manager(errors, values.get("manager_id"), advertiser.manager_id if advertiser else None),
+        "manager_id": check_manager(errors, Advertiser, values.get("manager_id"), advertiser.manager_id if advertiser else None),
         "default_currency": rules.currency(errors, "default_currency", values.get("default_currency") or "EUR"),
     }
     if errors:
@@ -190,14 +196,15 @@ def restore_advertiser(actor_id: int, advertiser: Advertiser) -> bool:
     return restore_audited(actor_id, advertiser)
 
 
-def bulk_update_advertisers(actor_id: int, ids, action: str) -> int:
-    return _bulk(actor_id, Advertiser, ids, action, archive_advertiser, restore_advertiser)
+def bulk_update_advertisers(actor_id: int, ids, action: str, within=true()) -> int:
+    return _bulk(actor_id, Advertiser, ids, action, archive_advertiser, restore_advertiser, within)
 
 
 def search_advertisers(
-    query: str = "", status: str = "current", sort: Sort = Sort("name"), page: int = 1, manager_id: int | None = None
+    query: str = "", status: str = "current", sort: Sort = Sort("name"), page: int = 1, manager_id: int | None = None,
+    within=true(),
 ) -> Pagination:
-    stmt = with_status(select(Advertiser).options(selectinload(Advertiser.manager)), Advertiser, status)
+    stmt = with_status(select(Advertiser).options(selectinload(Advertiser.manager)), Advertiser, status).where(within)
     if manager_id is not None:
         stmt = stmt.where(Advertiser.manager_id == manager_id)
     needle = query.strip().lower()
@@ -213,19 +220,20 @@ def search_advertisers(
     return paginate(apply_sort(stmt, sort, ADVERTISER_SORTS, Advertiser.id), page)
 
 
-def advertiser_choices(include_id: int | None = None) -> list[Advertiser]:
-    """Advertisers an offer may belong to: not archived (plus the offer's own, so an edit shows it)."""
-    stmt = select(Advertiser).where(or_(Advertiser.archived_at.is_(None), Advertiser.id == (include_id or 0)))
+def advertiser_choices(include_id: int | None = None, within=true()) -> list[Advertiser]:
+    """Advertisers an offer may belong to: not archived (plus the offer's own, so an edit shows it), `within` reach."""
+    stmt = select(Advertiser).where(or_(Advertiser.archived_at.is_(None), Advertiser.id == (include_id or 0)), within)
     return list(db.session.scalars(stmt.order_by(func.lower(Advertiser.name), Advertiser.id)))
 
 
 # ---------------------------------------------------------------- offers
 
 
-def _check_offer(values: dict, offer: Offer | None = None) -> dict:
+def _check_offer(values: dict, offer: Offer | None = None, within=true()) -> dict:
     errors: dict[str, str] = {}
     advertiser_id = values.get("advertiser_id")
-    advertiser = db.session.get(Advertiser, advertiser_id) if isinstance(advertiser_id, int) else None
+    reachable = isinstance(advertiser_id, int) and db.session.scalar(select(Advertiser.id).where(Advertiser.id == advertiser_id, within))
+    advertiser = db.session.get(Advertiser, advertiser_id) if reachable else None
     current = offer.advertiser_id if offer is not None else None
     if advertiser is None or (advertiser.archived_at is not None and advertiser.id != current):
         errors["advertiser_id"] = "Pick an advertiser that is not archived."
@@ -265,15 +273,16 @@ def _domain(errors: dict, value) -> str:
     return value
 
 
-def create_offer(actor_id: int, values: dict) -> Offer:
-    offer = Offer(**_check_offer(values))
+def create_offer(actor_id: int, values: dict, within=true()) -> Offer:
+    """A new offer of an advertiser `within` the actor's reach."""
+    offer = Offer(**_check_offer(values, within=within))
     create_audited(actor_id, offer, OFFER_FIELDS)
     return offer
 
 
-def update_offer(actor_id: int, offer: Offer, values: dict) -> dict:
+def update_offer(actor_id: int, offer: Offer, values: dict, within=true()) -> dict:
     """Change the offer's settings and default payout plan; returns the audited changes."""
-    return update_audited(actor_id, offer, _check_offer(values, offer))
+    return update_audited(actor_id, offer, _check_offer(values, offer, within))
 
 
 def archive_offer(actor_id: int, offer: Offer) -> bool:
@@ -287,8 +296,8 @@ def restore_offer(actor_id: int, offer: Offer) -> bool:
     return restore_audited(actor_id, offer)
 
 
-def bulk_update_offers(actor_id: int, ids, action: str) -> int:
-    return _bulk(actor_id, Offer, ids, action, archive_offer, _restore_if_possible)
+def bulk_update_offers(actor_id: int, ids, action: str, within=true()) -> int:
+    return _bulk(actor_id, Offer, ids, action, archive_offer, _restore_if_possible, within)
 
 
 def _restore_if_possible(actor_id: int, offer: Offer) -> bool:
@@ -303,8 +312,9 @@ def search_offers(
     status: str = "current",
     sort: Sort = Sort("name"),
     page: int = 1,
+    within=true(),
 ) -> Pagination:
-    stmt = with_status(select(Offer).join(Offer.advertiser).options(contains_eager(Offer.advertiser)), Offer, status)
+    stmt = with_status(select(Offer).join(Offer.advertiser).options(contains_eager(Offer.advertiser)), Offer, status).where(within)
     needle = query.strip().lower()
     if needle:
         stmt = stmt.where(

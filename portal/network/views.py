@@ -1,12 +1,12 @@
 """Admin → Advertisers (list, create, edit, archive / restore, bulk actions) and the helpers the
-network admin pages share. Network staff only (403 for other roles); HTMX requests get the partial of the same route."""
+network admin pages share. Network staff only (403 for other roles), within their reach (portal.network.reach); HTMX requests get the partial of the same route."""
 from __future__ import annotations
+
+from functools import partial
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal.accounts.auth import role_required
-from portal.accounts.models import STAFF_ROLES
 from portal.extensions import db
 from portal.htmx import partial_wanted, respond
 from portal.network.forms import (
@@ -17,6 +17,14 @@ from portal.network.forms import (
 )
 from portal.network.listing import parse_sort
 from portal.network.models import Advertiser
+from portal.network.reach import (
+    advertiser_pages,
+    advertiser_scope,
+    advertisers_in_reach,
+    check_new_in_reach,
+    in_reach,
+    own_by_default,
+)
 from portal.network.rules import Invalid
 from portal.network.service import (
     ADVERTISER_SORTS,
@@ -30,7 +38,6 @@ from portal.network.service import (
 )
 
 bp = Blueprint("network_admin", __name__, url_prefix="/admin")
-staff_only = role_required(*STAFF_ROLES)
 EXPIRED = "The form expired; reload the page and try again."
 
 
@@ -38,11 +45,15 @@ def actor_id() -> int:
     return current_user.id
 
 
-def get_or_404(model, object_id: int):
-    obj = db.session.get(model, object_id)
-    if obj is None:
+def found_or_404(obj):
+    """`obj` when it exists and is within the viewer's reach (portal.network.reach); else 404."""
+    if obj is None or not in_reach(current_user, obj):
         abort(404)
     return obj
+
+
+def get_or_404(model, object_id: int):
+    return found_or_404(db.session.get(model, object_id))
 
 
 def list_state(form, sort, default_sort: str, source) -> tuple[dict, int]:
@@ -78,11 +89,12 @@ def apply_bulk(update, noun: str) -> tuple[str, str]:
 
 def _advertisers_table(source, status: int = 200, message: str = "", error: str = ""):
     form = AdvertiserFilterForm(formdata=source)
-    form.fill_managers(account_managers())
+    form.fill_managers(account_managers(Advertiser))
     form.validate()
     sort = parse_sort(form.sort.data, ADVERTISER_SORTS, "name")
     state, page_number = list_state(form, sort, "name", source)
-    page = search_advertisers(form.q.data or "", form.status_value(), sort, page_number, form.manager_value(actor_id()))
+    page = search_advertisers(form.q.data or "", form.status_value(), sort, page_number, form.manager_value(actor_id()),
+                              advertisers_in_reach(current_user))
     context = dict(form=form, page=page, sort=sort, state=state, page_number=page_number, bulk_form=BulkForm(formdata=None),
                    message=message, error=error)
     template = "network/_advertisers_table.html" if partial_wanted() else "network/advertisers.html"
@@ -90,15 +102,15 @@ def _advertisers_table(source, status: int = 200, message: str = "", error: str 
 
 
 @bp.get("/advertisers")
-@staff_only
+@advertiser_pages
 def advertisers():
     return _advertisers_table(request.args)
 
 
 @bp.post("/advertisers/bulk")
-@staff_only
+@advertiser_pages
 def advertisers_bulk():
-    message, error = apply_bulk(bulk_update_advertisers, "advertiser")
+    message, error = apply_bulk(partial(bulk_update_advertisers, within=advertisers_in_reach(current_user)), "advertiser")
     if partial_wanted():
         return _advertisers_table(request.form, 400 if error else 200, message, error)
     flash(error or message, "error" if error else "success")
@@ -107,17 +119,20 @@ def advertisers_bulk():
 
 
 def _advertiser_page(form: AdvertiserForm, advertiser: Advertiser | None, status: int = 200):
-    form.fill_choices(account_managers(advertiser.manager_id if advertiser else None))
+    form.fill_choices(account_managers(Advertiser, advertiser.manager_id if advertiser else None))
     return respond(render_template("network/advertiser_form.html", form=form, advertiser=advertiser, action_form=ActionForm()), status)
 
 
 @bp.route("/advertisers/new", methods=["GET", "POST"])
-@staff_only
+@advertiser_pages
 def advertiser_new():
     form = AdvertiserForm()
+    if request.method == "GET":
+        own_by_default(current_user, form, advertiser_scope)
     if request.method == "POST" and form.validate():
         try:
             advertiser = create_advertiser(actor_id(), form.values())
+            check_new_in_reach(current_user, advertiser)
         except Invalid as error:
             db.session.rollback()
             form.apply(error)
@@ -129,7 +144,7 @@ def advertiser_new():
 
 
 @bp.route("/advertisers/<int:advertiser_id>/edit", methods=["GET", "POST"])
-@staff_only
+@advertiser_pages
 def advertiser_edit(advertiser_id: int):
     advertiser = get_or_404(Advertiser, advertiser_id)
     form = AdvertiserForm(obj=advertiser) if request.method == "GET" else AdvertiserForm()
@@ -163,7 +178,7 @@ def _lifecycle(obj, verb, done: str, endpoint: str, **ids):
 
 
 @bp.post("/advertisers/<int:advertiser_id>/archive")
-@staff_only
+@advertiser_pages
 def advertiser_archive(advertiser_id: int):
     advertiser = get_or_404(Advertiser, advertiser_id)
     return _lifecycle(advertiser, archive_advertiser, f"Advertiser “{advertiser.name}” and its offers are archived.",
@@ -171,7 +186,7 @@ def advertiser_archive(advertiser_id: int):
 
 
 @bp.post("/advertisers/<int:advertiser_id>/restore")
-@staff_only
+@advertiser_pages
 def advertiser_restore(advertiser_id: int):
     advertiser = get_or_404(Advertiser, advertiser_id)
     return _lifecycle(advertiser, restore_advertiser, f"Advertiser “{advertiser.name}” is restored; restore its offers one by one.",

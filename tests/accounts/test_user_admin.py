@@ -30,7 +30,11 @@ def invite(client, headers=HX, **values):
 def edit_form(user, **values) -> dict:
     data = {"email": user.email, "first_name": user.first_name or "First", "last_name": user.last_name,
             "phone": user.phone, "city": user.city, "country": user.country,
-            "role": user.role.value, "advertiser_id": str(user.advertiser_id or ""), "timezone": user.timezone}
+            "role": user.role.value, "advertiser_id": str(user.advertiser_id or ""), "timezone": user.timezone,
+            "publisher_manager_access": user.publisher_manager_access.value,
+            "advertiser_manager_access": user.advertiser_manager_access.value}
+    # A browser posts a ticked checkbox as "y" and leaves an unticked one out.
+    data.update({name: "y" for name in ("is_publisher_manager", "is_advertiser_manager", "api_access_enabled") if getattr(user, name)})
     data.update(values)
     return {f"user-{user.id}-{name}": value for name, value in data.items()}
 

@@ -13,7 +13,7 @@ from portal.network.service import account_managers
 from tests.factories import AdvertiserFactory, PublisherFactory, UserFactory
 from tests.network.conftest import HX, body
 
-REFUSED = "Pick one of the network&#39;s active admins or account managers."
+REFUSED = "Pick an active admin or account manager who may manage"
 
 
 def publisher_form(**values) -> dict:
@@ -48,9 +48,9 @@ def staff(admin_user, manager_user):
 
 
 def test_the_choices_are_the_active_admins_and_account_managers(staff):
-    assert {u.id for u in account_managers()} == {staff["admin"].id, staff["manager"].id}
-    assert staff["gone"].id in {u.id for u in account_managers(include_id=staff["gone"].id)}  # an edit keeps the current one
-    assert staff["publisher_user"].id not in {u.id for u in account_managers(include_id=staff["publisher_user"].id)}
+    assert {u.id for u in account_managers(Publisher)} == {staff["admin"].id, staff["manager"].id}
+    assert staff["gone"].id in {u.id for u in account_managers(Publisher, include_id=staff["gone"].id)}  # an edit keeps the current one
+    assert staff["publisher_user"].id not in {u.id for u in account_managers(Publisher, include_id=staff["publisher_user"].id)}
 
 
 def test_a_publisher_gets_a_staff_manager_and_the_change_is_audited(manager_client, staff):
