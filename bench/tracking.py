@@ -84,11 +84,12 @@ def combined(runs: list[dict]) -> dict:
         "p50": sorted(r["p50"] for r in runs)[len(runs) // 2],
         "p99": max(r["p99"] for r in runs),
         "rounds": [round(r["rps"]) for r in runs],
+        "round_p99s": [round(r["p99"], 1) for r in runs],
     }
 
 
 def line(name: str, r: dict) -> str:
-    return f"{name:<22} {r['rps']:>9.0f} req/s   p50 {r['p50']:>6.2f} ms   p99 {r['p99']:>6.2f} ms   ({r['requests']} requests; rounds {r['rounds']} req/s)"
+    return f"{name:<22} {r['rps']:>9.0f} req/s   p50 {r['p50']:>6.2f} ms   p99 {r['p99']:>6.2f} ms   ({r['requests']} requests; rounds {r['rounds']} req/s, p99 {r['round_p99s']} ms)"
 
 
 def main() -> None:
