@@ -21,7 +21,7 @@ from portal.network.forms import (
 from portal.network.listing import parse_sort
 from portal.network.models import Publisher
 from portal.network.publisher_users import publisher_users
-from portal.network.reach import check_new_in_reach, own_by_default, publisher_pages, publisher_scope, publishers_in_reach
+from portal.network.reach import own_by_default, publisher_pages, publisher_scope, publishers_in_reach
 from portal.network.publishers import (
     PUBLISHER_SORTS,
     archive_publisher,
@@ -98,8 +98,7 @@ def publisher_new():
         own_by_default(current_user, form, publisher_scope)
     if request.method == "POST" and form.validate():
         try:
-            publisher = create_publisher(actor_id(), form.values())
-            check_new_in_reach(current_user, publisher)
+            publisher = create_publisher(actor_id(), form.values(), publisher_scope(current_user))
         except Invalid as error:
             db.session.rollback()
             form.apply(error)

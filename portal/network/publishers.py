@@ -21,6 +21,7 @@ from portal.links.models import TrackingLink
 from portal.network import rules
 from portal.network.listing import Sort, apply_sort, paginate
 from portal.network.models import Publisher, PublisherStatus
+from portal.network.reach import Scope
 from portal.network.rules import Invalid
 from portal.network.service import archive_audited, check_manager, create_audited, restore_audited, update_audited
 from portal.timezones import is_valid_timezone
@@ -45,7 +46,7 @@ PUBLISHER_SORTS = {
 SUMMARY_DAYS = 30
 
 
-def _check_publisher(values: dict, publisher: Publisher | None = None) -> dict:
+def _check_publisher(values: dict, publisher: Publisher | None = None, reach: Scope | None = None) -> dict:
     errors: dict[str, str] = {}
     publisher_id = publisher.id if publisher else None
     name = rules.text(errors, "name", values.get("name"), 200, required="Give the publisher a name.")
@@ -66,15 +67,16 @@ def _check_publisher(values: dict, publisher: Publisher | None = None) -> dict:
         "timezone": timezone,
         "postback_url": rules.url(errors, "postback_url", values.get("postback_url")),
         "status": rules.choice(errors, "status", values.get("status") or PublisherStatus.ACTIVE, PublisherStatus),
-        "manager_id": check_manager(errors, Publisher, values.get("manager_id"), publisher.manager_id if publisher else None),
+        "manager_id": check_manager(errors, Publisher, values.get("manager_id"), publisher.manager_id if publisher else None, reach),
     }
     if errors:
         raise Invalid(errors)
     return cleaned
 
 
-def create_publisher(actor_id: int, values: dict) -> Publisher:
-    publisher = Publisher(**_check_publisher(values))
+def create_publisher(actor_id: int, values: dict, reach: Scope | None = None) -> Publisher:
+    """A new publisher; `reach` is the creator's (see `check_manager`)."""
+    publisher = Publisher(**_check_publisher(values, reach=reach))
     create_audited(actor_id, publisher, PUBLISHER_FIELDS)
     return publisher
 

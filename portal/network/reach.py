@@ -16,7 +16,6 @@ from sqlalchemy import false, select, true
 from portal.accounts.auth import role_required
 from portal.accounts.models import STAFF_ROLES, ManagerAccess, Role, User
 from portal.network.models import Advertiser, Offer, Publisher
-from portal.network.rules import Invalid
 
 
 @dataclass(frozen=True)
@@ -70,14 +69,6 @@ def in_reach(user: User, obj) -> bool:
     if isinstance(obj, Offer):
         return advertiser_scope(user).allows(obj.advertiser.manager_id)
     return True
-
-
-def check_new_in_reach(user: User, obj) -> None:
-    """A publisher or advertiser a Limited account manager creates must be one they manage: any other
-    would vanish from their list the moment it is saved."""
-    if not in_reach(user, obj):
-        kind = type(obj).__name__.lower()
-        raise Invalid({"manager_id": f"You see only the {kind}s you manage: keep yourself as this {kind}'s manager."})
 
 
 def own_by_default(user: User, form, scope_of) -> None:

@@ -11,6 +11,7 @@ from portal.extensions import db
 from portal.network import rules
 from portal.network.listing import Sort, apply_sort, paginate, with_status
 from portal.network.models import Advertiser, Offer, Publisher, Visibility
+from portal.network.reach import Scope
 from portal.network.rules import Invalid
 from portal.types import utcnow
 
@@ -133,15 +134,19 @@ def account_managers(model: type, include_id: int | None = None) -> list[User]:
     return list(db.session.scalars(stmt.order_by(func.lower(User.email), User.id)))
 
 
-def check_manager(errors: dict, model: type, value, current: int | None = None) -> int | None:
-    """The manager_id of an advertiser or publisher (`model`): None, or one of `account_managers`."""
+def check_manager(errors: dict, model: type, value, current: int | None = None, reach: Scope | None = None) -> int | None:
+    """The manager_id of an advertiser or publisher (`model`): None, or one of `account_managers`. `reach` is the
+    creator's, for a new record: one made under a Limited reach must be the creator's own, or it would vanish
+    from their list the moment it is saved."""
+    kind = "advertiser" if model is Advertiser else "publisher"
     if value is not None and value not in {user.id for user in account_managers(model, current)}:
-        kind = "an advertiser" if model is Advertiser else "a publisher"
-        errors["manager_id"] = f"Pick an active admin or account manager who may manage {kind} (Admin → Users)."
+        errors["manager_id"] = f"Pick an active admin or account manager who may manage {'an' if kind == 'advertiser' else 'a'} {kind} (Admin → Users)."
+    elif reach is not None and not reach.allows(value):
+        errors["manager_id"] = f"You see only the {kind}s you manage: keep yourself as this {kind}'s manager."
     return value
 
 
-def _check_advertiser(values: dict, advertiser: Advertiser | None = None) -> dict:
+def _check_advertiser(values: dict, advertiser: Advertiser | None = None, reach: Scope | None = None) -> dict:
     errors: dict[str, str] = {}
     advertiser_id = advertiser.id if advertiser else None
     name = rules.text(errors, "name", values.get("name"), 200, required="Give the advertiser a name.")
@@ -164,7 +169,7 @@ def _check_advertiser(values: dict, advertiser: Advertiser | None = None) -> dic
         "country": rules.country(errors, "country", values.get("country")),
         "website": rules.url(errors, "website", values.get("website"), max_length=255),
         "description": rules.text(errors, "description", values.get("description"), 10_000),
-        "manager_id": check_manager(errors, Advertiser, values.get("manager_id"), advertiser.manager_id if advertiser else None),
+        "manager_id": check_manager(errors, Advertiser, values.get("manager_id"), advertiser.manager_id if advertiser else None, reach),
         "default_currency": rules.currency(errors, "default_currency", values.get("default_currency") or "EUR"),
     }
     if errors:
@@ -172,8 +177,9 @@ def _check_advertiser(values: dict, advertiser: Advertiser | None = None) -> dic
     return cleaned
 
 
-def create_advertiser(actor_id: int, values: dict) -> Advertiser:
-    advertiser = Advertiser(**_check_advertiser(values))
+def create_advertiser(actor_id: int, values: dict, reach: Scope | None = None) -> Advertiser:
+    """A new advertiser; `reach` is the creator's (see `check_manager`)."""
+    advertiser = Advertiser(**_check_advertiser(values, reach=reach))
     create_audited(actor_id, advertiser, ADVERTISER_FIELDS)
     return advertiser
 

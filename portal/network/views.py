@@ -21,7 +21,6 @@ from portal.network.reach import (
     advertiser_pages,
     advertiser_scope,
     advertisers_in_reach,
-    check_new_in_reach,
     in_reach,
     own_by_default,
 )
@@ -131,8 +130,7 @@ def advertiser_new():
         own_by_default(current_user, form, advertiser_scope)
     if request.method == "POST" and form.validate():
         try:
-            advertiser = create_advertiser(actor_id(), form.values())
-            check_new_in_reach(current_user, advertiser)
+            advertiser = create_advertiser(actor_id(), form.values(), advertiser_scope(current_user))
         except Invalid as error:
             db.session.rollback()
             form.apply(error)
