@@ -2,7 +2,8 @@
 runs with against it, and gunicorn started and stopped around a run.
 
 BENCH_ADMIN_DATABASE_URL names a database to connect to for DROP / CREATE DATABASE (default: the local
-CI server's `test`); BENCH_REDIS_URL a Redis database (default: the local server, a number per bench)."""
+CI server's `test`); BENCH_REDIS_URL a Redis database (default: the local server, a number per bench);
+BENCH_SERVER_LOG a file that gets gunicorn's own log (errors and tracebacks; default: none)."""
 from __future__ import annotations
 
 import os
@@ -64,7 +65,8 @@ def start_gunicorn(target: str, port: int, workers: int, threads: int, env: dict
         str(ROOT / ".venv/bin/gunicorn"), "--workers", str(workers), "--threads", str(threads),
         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", target,
     ]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    with open(os.environ.get("BENCH_SERVER_LOG", os.devnull), "ab") as log:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
     deadline = time.time() + 30
     while time.time() < deadline:
         try:

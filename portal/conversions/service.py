@@ -175,15 +175,16 @@ class _Context:
                 )
             ):
                 ctx.clicks[row[0]] = (tuple(row[1:6]), row[6])
-        players = {e.player_id for e in events if e.player_id}
-        if players:
-            ctx.earlier = set(
-                db.session.execute(
-                    select(Conversion.player_id, Conversion.offer_event_id).where(
-                        any_of(Conversion.player_id, sorted(players)), Conversion.payout >= 0  # chargebacks are not earlier earnings
-                    )
-                ).all()
-            )
+        # Earlier earnings matter only to the offer events whose duplicate rule refuses a second conversion.
+        checked = sorted(
+            offer_event.id for (offer_id, _), offer_event in ctx.offer_events.items()
+            if not (ctx.offers[offer_id].allow_duplicate_conversions and offer_event.allow_multiple_events)
+        )
+        players = sorted({e.player_id for e in events if e.player_id})
+        if players and checked:
+            ctx.earlier = set(db.session.execute(
+                _earlier_statement(dialect_name()), {"players": players, "offer_events": checked}
+            ).all())
         ctx.balances = _lock_balances(
             {(e.publisher_id, e.offer_id, e.currency) for e in events if e.type == commission.REVENUE and e.currency}
         )
@@ -264,6 +265,17 @@ class _Balance:
 
 
 @functools.cache
+def _earlier_statement(dialect: str):
+    """The (player, offer event) pairs among `players` and `offer_events` that earned already; built once."""
+    table = Conversion.__table__
+    return select(table.c.player_id, table.c.offer_event_id).distinct().where(
+        any_of_param(table.c.player_id, "players", dialect),
+        any_of_param(table.c.offer_event_id, "offer_events", dialect),
+        table.c.payout >= 0,  # chargebacks are not earlier earnings
+    )
+
+
+@functools.cache
 def _offers_statement(dialect: str):
     """The advertiser's offers among `offer_ids` with their active offer events, and `_overrides`; built once."""
     return (
@@ -303,21 +315,35 @@ def _lock_balances(keys: set[tuple[int, int, str]]) -> dict[tuple[int, int, str]
 
 
 def _locked_balances(ordered: list[tuple[int, int, str]]) -> dict[tuple[int, int, str], _Balance]:
-    key = tuple_(RevShareBalance.publisher_id, RevShareBalance.offer_id, RevShareBalance.currency)
     if on_postgresql():  # the keys as three arrays: one statement text whatever their number
-        table = RevShareBalance.__table__
-        wanted = key.in_(select(*[
-            func.unnest(bindparam(None, [k[n] for k in ordered], type_=ARRAY(column.type)))
-            for n, column in enumerate((table.c.publisher_id, table.c.offer_id, table.c.currency))
-        ]))
+        rows = db.session.execute(_locked_balances_statement(), {
+            "publisher_ids": [k[0] for k in ordered], "offer_ids": [k[1] for k in ordered], "currencies": [k[2] for k in ordered],
+        })
     else:
-        wanted = key.in_(ordered)
-    rows = db.session.execute(
-        select(RevShareBalance.publisher_id, RevShareBalance.offer_id, RevShareBalance.currency, RevShareBalance.id,
-               RevShareBalance.carried)
-        .where(wanted)
-        .order_by(RevShareBalance.publisher_id, RevShareBalance.offer_id, RevShareBalance.currency)
-        .with_for_update()
-    )
+        table = RevShareBalance.__table__
+        key = tuple_(table.c.publisher_id, table.c.offer_id, table.c.currency)
+        rows = db.session.execute(_balances_select().where(key.in_(ordered)))
     return {(publisher_id, offer_id, currency): _Balance(id_, carried, carried)
             for publisher_id, offer_id, currency, id_, carried in rows}
+
+
+def _balances_select():
+    table = RevShareBalance.__table__
+    return (
+        select(table.c.publisher_id, table.c.offer_id, table.c.currency, table.c.id, table.c.carried)
+        .order_by(table.c.publisher_id, table.c.offer_id, table.c.currency)
+        .with_for_update()
+    )
+
+
+@functools.cache
+def _locked_balances_statement():
+    """PostgreSQL's `_locked_balances`, the keys bound as three arrays; built once."""
+    table = RevShareBalance.__table__
+    key = tuple_(table.c.publisher_id, table.c.offer_id, table.c.currency)
+    arrays = [
+        func.unnest(bindparam(name, type_=ARRAY(column.type)))
+        for name, column in (("publisher_ids", table.c.publisher_id), ("offer_ids", table.c.offer_id),
+                             ("currencies", table.c.currency))
+    ]
+    return _balances_select().where(key.in_(select(*arrays)))

@@ -1,6 +1,7 @@
 """Which publisher brought a player: the click behind an event, and lifetime attribution on the player."""
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from typing import Iterable
@@ -8,7 +9,7 @@ from typing import Iterable
 from flask import current_app
 from sqlalchemy import select
 
-from portal.events.bulk import any_of
+from portal.events.bulk import any_of_param, dialect_name
 from portal.events.models import Player
 from portal.extensions import db
 from portal.network.models import Offer
@@ -50,14 +51,21 @@ def attributable_clicks(advertiser_id: int, click_ids: Iterable[uuid.UUID]) -> d
 def _load_clicks(click_ids: set[uuid.UUID]) -> dict[uuid.UUID, tuple]:
     found = {}
     ids = sorted(click_ids)
+    stmt = _clicks_statement(dialect_name())
     for start in range(0, len(ids), _CHUNK):
-        rows = db.session.execute(
-            select(Click.click_id, Click.link_id, Click.publisher_id, Click.offer_id, Offer.advertiser_id, Click.is_blocked)
-            .join(Offer, Offer.id == Click.offer_id)
-            .where(any_of(Click.click_id, ids[start : start + _CHUNK]))
-        )
-        found.update({row[0]: tuple(row[1:]) for row in rows})
+        found.update({row[0]: tuple(row[1:]) for row in db.session.execute(stmt, {"ids": ids[start : start + _CHUNK]})})
     return found
+
+
+@functools.cache
+def _clicks_statement(dialect: str):
+    clicks, offers = Click.__table__, Offer.__table__
+    return (
+        select(clicks.c.click_id, clicks.c.link_id, clicks.c.publisher_id, clicks.c.offer_id, offers.c.advertiser_id,
+               clicks.c.is_blocked)
+        .join(offers, offers.c.id == clicks.c.offer_id)
+        .where(any_of_param(clicks.c.click_id, "ids", dialect))
+    )
 
 
 def _flush_click_buffer() -> int:

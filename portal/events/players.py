@@ -1,12 +1,13 @@
 """Find or create an advertiser's players by their id, safely under concurrent requests."""
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, bindparam, select
 
-from portal.events.bulk import any_of, insert_rows
+from portal.events.bulk import any_of, any_of_param, dialect_name, insert_rows
 from portal.events.models import Player
 from portal.extensions import db
 from portal.types import utcnow
@@ -72,12 +73,19 @@ def players_for(
 
 def _read(advertiser_id: int, keys: list[str]) -> dict[str, Row]:
     players = {}
+    stmt = _read_statement(dialect_name())
     for start in range(0, len(keys), _CHUNK):
-        players.update({row.external_id: row for row in db.session.execute(
-            select(*_READ_COLUMNS)
-            .where(Player.advertiser_id == advertiser_id, any_of(Player.external_id, keys[start : start + _CHUNK]))
-        )})
+        rows = db.session.execute(stmt, {"advertiser_id": advertiser_id, "keys": keys[start : start + _CHUNK]})
+        players.update({row.external_id: row for row in rows})
     return players
+
+
+@functools.cache
+def _read_statement(dialect: str):
+    table = Player.__table__
+    return select(*[table.c[column.key] for column in _READ_COLUMNS]).where(
+        table.c.advertiser_id == bindparam("advertiser_id"), any_of_param(table.c.external_id, "keys", dialect)
+    )
 
 
 def _lock(advertiser_id: int, keys: list[str]) -> dict[str, Player]:

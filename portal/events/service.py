@@ -5,6 +5,7 @@ idempotency_key) DO NOTHING, so a concurrent repeat of a key never aborts the tr
 did not go in lost to another event with that key, which is re-read and compared by body hash."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -14,12 +15,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from uuid6 import uuid7
 
 from portal.conversions.service import EarningEvent, convert_events
 from portal.events.attribution import attributable_clicks, attribute
-from portal.events.bulk import any_of, insert_rows
+from portal.events.bulk import any_of_param, dialect_name, insert_rows
 from portal.events.models import Event
 from portal.events.players import (
     Identity,
@@ -273,14 +274,19 @@ def _settle(result: ItemResult, body_hash: str, winner_id: uuid.UUID, winner_has
 
 def _stored_keys(advertiser_id: int, keys: list[str]) -> dict[str, tuple[uuid.UUID, str]]:
     stored = {}
+    stmt = _stored_keys_statement(dialect_name())
     for start in range(0, len(keys), _CHUNK):
-        rows = db.session.execute(
-            select(Event.idempotency_key, Event.id, Event.body_hash).where(
-                Event.advertiser_id == advertiser_id, any_of(Event.idempotency_key, keys[start : start + _CHUNK])
-            )
-        )
+        rows = db.session.execute(stmt, {"advertiser_id": advertiser_id, "keys": keys[start : start + _CHUNK]})
         stored.update({key: (event_id, body_hash) for key, event_id, body_hash in rows})
     return stored
+
+
+@functools.cache
+def _stored_keys_statement(dialect: str):
+    table = Event.__table__
+    return select(table.c.idempotency_key, table.c.id, table.c.body_hash).where(
+        table.c.advertiser_id == bindparam("advertiser_id"), any_of_param(table.c.idempotency_key, "keys", dialect)
+    )
 
 
 def _settle_known_keys(advertiser_id: int, pending: list[_Pending]) -> list[_Pending]:
