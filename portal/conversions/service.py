@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import bindparam, exists, func, select, tuple_
+from sqlalchemy import bindparam, exists, func, insert, select, tuple_
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from portal.conversions import commission
 from portal.conversions.models import Conversion, ConversionChange, ConversionStatus, RevShareBalance
-from portal.conversions.plans import choose_plan, custom_payouts_by_publisher
+from portal.conversions.plans import Plan, choose_plan, custom_payouts_by_publisher
 from portal.conversions.throttles import Throttling, load_throttles
 from portal.events.bulk import any_of, any_of_param, dialect_name, insert_rows, on_postgresql, update_rows
 from portal.extensions import db
@@ -41,23 +41,20 @@ def record_conversions(rows: list[dict]) -> list[dict]:
     inserted = [{**row, "id": ids[row["source_key"]]} for row in rows if row["source_key"] in ids]
     mark_dirty(row["created_at"] for row in inserted)  # the report rollups of these hours refresh
     if inserted:
-        insert_rows(
-            ConversionChange.__table__,
-            [
-                {
-                    "conversion_id": row["id"],
-                    "changed_by_id": None,
-                    "changed_at": row["created_at"],
-                    "from_status": None,
-                    "to_status": row["status"].value,
-                    "from_payout": None,
-                    "to_payout": row["payout"],
-                    "reason": row["rejection_reason"],
-                }
-                for row in inserted
-            ],
-        )
+        db.session.execute(_first_changes_statement(dialect_name()), {"ids": [row["id"] for row in inserted]})
     return inserted
+
+
+@functools.cache
+def _first_changes_statement(dialect: str):
+    """The first status-history row of each conversion among `ids`, copied from the conversion; built once."""
+    conversions = Conversion.__table__
+    return insert(ConversionChange.__table__).from_select(
+        ["conversion_id", "changed_at", "to_status", "to_payout", "reason"],
+        select(conversions.c.id, conversions.c.created_at, conversions.c.status, conversions.c.payout,
+               conversions.c.rejection_reason).where(any_of_param(conversions.c.id, "ids", dialect)),
+        include_defaults=False,
+    )
 
 
 def conversion_row(
@@ -136,6 +133,7 @@ class _Context:
         self.offers: dict[int, Offer] = {}
         self.offer_events: dict[tuple[int, str], OfferEvent] = {}
         self.customs: dict = {}
+        self.plans: dict[tuple[int, int], Plan] = {}  # (publisher, offer event): the plan chosen once per batch
         self.throttling = Throttling({})
         self.clicks: dict[uuid.UUID, tuple[tuple[str, ...], bool]] = {}
         self.blocked: dict[tuple[int, int], set[str]] = defaultdict(set)
@@ -203,7 +201,11 @@ class _Context:
         subs, blocked = self.clicks.get(e.click_id, (("",) * 5, False))
         if blocked or self.blocked[(e.publisher_id, e.offer_id)].intersection(s for s in subs if s):
             return None
-        plan = choose_plan(offer, offer_event, self.customs.get(e.publisher_id, {}))
+        plan = self.plans.get((e.publisher_id, offer_event.id))
+        if plan is None:
+            plan = self.plans[(e.publisher_id, offer_event.id)] = choose_plan(
+                offer, offer_event, self.customs.get(e.publisher_id, {})
+            )
         if plan.payout_type in (PayoutType.CPC, PayoutType.CPM):
             return None  # paid per click / per thousand impressions at flush time, never per event
         chargeback = e.type == commission.CHARGEBACK

@@ -122,10 +122,16 @@ def _json_rows(rows: list[dict], names: Sequence[str], columns: list) -> str:
          for name, process in zip(names, processors, strict=True)}
         for row in rows
     ]
+    return compact_json(plain, default=_json_default).decode()
+
+
+def compact_json(value, default=None) -> bytes:
+    """`value` as compact UTF-8 JSON, by orjson; the standard library takes the integers orjson refuses
+    (it stops at 64 bits, and a JSON property may be larger)."""
     try:
-        return orjson.dumps(plain, default=_json_default).decode()
-    except orjson.JSONEncodeError:  # orjson stops at 64-bit integers, which a JSON property may exceed
-        return json.dumps(plain, default=_json_default, separators=(",", ":"))
+        return orjson.dumps(value, default=default)
+    except orjson.JSONEncodeError:
+        return json.dumps(value, default=default, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def _json_default(value):

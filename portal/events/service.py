@@ -20,7 +20,7 @@ from uuid6 import uuid7
 
 from portal.conversions.service import EarningEvent, convert_events
 from portal.events.attribution import attributable_clicks, attribute
-from portal.events.bulk import any_of_param, dialect_name, insert_rows
+from portal.events.bulk import any_of_param, compact_json, dialect_name, insert_rows
 from portal.events.models import Event
 from portal.events.players import (
     Identity,
@@ -247,7 +247,8 @@ def _add_item(
 
 
 def _check_size(value: dict, where: str) -> None:
-    if len(json.dumps(_json_safe(value))) > MAX_PROPERTIES_BYTES:
+    """`value` is JSON-ready (from `_json_safe`): its size is that of its compact UTF-8 JSON."""
+    if len(compact_json(value)) > MAX_PROPERTIES_BYTES:
         raise InvalidItem(f"{where}: larger than {MAX_PROPERTIES_BYTES // 1024} KB")
 
 
