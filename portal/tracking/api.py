@@ -51,7 +51,9 @@ def click(link_id: str):
             return redirect(target.fallback_url, 302), NO_CACHE
         return _visitor_page("tracking/not_found.html", 404)
     blocked = service.is_blocked(target, visit.subs)
-    click_id = service.record_click(target, visit, bot=is_bot(visit.user_agent, visit.purpose), blocked=blocked)
+    click_id = service.record_click(
+        current_app._get_current_object(), target, visit, bot=is_bot(visit.user_agent, visit.purpose), blocked=blocked
+    )
     if blocked:
         # No conversion may come from a blocked sub ID: the visitor leaves without a click id.
         location = target.fallback_url or service.redirect_url(target.destination, visit.relative_path, None)
@@ -75,5 +77,5 @@ def impression(creative_id: str):
         and aid.isdigit()
         and int(aid) == link.publisher_id
     ):
-        service.record_impression(creative.id, link.id, link.publisher_id)
+        service.record_impression(current_app._get_current_object(), creative.id, link.id, link.publisher_id)
     return PIXEL, 200, {"Content-Type": "image/gif", "Content-Length": str(len(PIXEL)), **NO_CACHE}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import current_app
+from flask import Flask
 from redis import Redis
 
 from portal.queues import redis_connection, redis_url_for
@@ -19,16 +19,16 @@ IMPRESSION_BATCHES = "tracking:impressions:batches"
 UNIQUE_WINDOW_SECONDS = 24 * 3600
 
 
-def tracking_redis() -> Redis:
+def tracking_redis(app: Flask) -> Redis:
     """The hot path's client, made in the worker process on its first click: short timeouts, so an
     unreachable Redis fails fast to the database, and one connection of its own rather than a pool,
     whose check-out costs a second system call per command (threads take turns on it)."""
-    conn = current_app.extensions.get("tracklane.tracking_redis")
+    conn = app.extensions.get("tracklane.tracking_redis")
     if conn is None:
-        conn = Redis.from_url(
-            redis_url_for(redis_connection()), socket_connect_timeout=0.5, socket_timeout=1.0, single_connection_client=True
-        )
-        current_app.extensions["tracklane.tracking_redis"] = conn
+        with app.app_context():
+            url = redis_url_for(redis_connection())
+        conn = Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=1.0, single_connection_client=True)
+        app.extensions["tracklane.tracking_redis"] = conn
     return conn
 
 
@@ -53,17 +53,17 @@ def claim_unique(conn: Redis, rows: list[dict], now: datetime | None = None) -> 
     return [False if row["is_bot"] else next(holders) == row["click_id"].encode() for row in rows]
 
 
-def push_click(payload: str) -> None:
+def push_click(app: Flask, payload: str) -> None:
     """Buffer one click (a JSON row without its unique flag, which the flush decides): a plain XADD."""
-    tracking_redis().xadd(CLICK_STREAM, {"c": payload})
+    tracking_redis(app).xadd(CLICK_STREAM, {"c": payload})
 
 
 def impression_field(creative_id: int, link_id: int, publisher_id: int, hour_epoch: int) -> str:
     return f"{creative_id}:{link_id}:{publisher_id}:{hour_epoch}"
 
 
-def count_impression(field: str) -> None:
-    tracking_redis().hincrby(IMPRESSION_HASH, field, 1)
+def count_impression(app: Flask, field: str) -> None:
+    tracking_redis(app).hincrby(IMPRESSION_HASH, field, 1)
 
 
 def pending_clicks() -> int:

@@ -83,8 +83,9 @@ class FastTracking:
             country=visitor_country(self.flask_app, _header(environ, geo) if geo else None, ip),
             purpose=_header(environ, "Sec-Purpose") or _header(environ, "Purpose"),
         )
-        with self.flask_app.app_context():  # the database fallback for an unreachable Redis needs one
-            click_id = service.record_click(target, visit, bot=is_bot(visit.user_agent, visit.purpose), blocked=False)
+        click_id = service.record_click(
+            self.flask_app, target, visit, bot=is_bot(visit.user_agent, visit.purpose), blocked=False
+        )
         location = service.redirect_url(target.destination, relative_path, str(click_id))
         if not location.isascii():
             location = iri_to_uri(location)
@@ -107,8 +108,7 @@ class FastTracking:
                 and aid.isdigit()
                 and int(aid) == link.publisher_id
             ):
-                with self.flask_app.app_context():
-                    service.record_impression(creative.id, link.id, link.publisher_id)
+                service.record_impression(self.flask_app, creative.id, link.id, link.publisher_id)
         return "200 OK", list(_PIXEL_HEADERS), PIXEL
 
     def _respond(self, environ, start_response, started: float, status: str, headers: list, body: bytes):

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from flask import current_app
+from flask import Flask, current_app
 from redis.exceptions import RedisError
 from sqlalchemy import select
 from uuid6 import uuid7
@@ -68,14 +68,18 @@ def check_subs(args) -> dict[str, str]:
     return subs
 
 
-def hash_ip(ip: str) -> str:
-    """A keyed hash of the visitor's IP: enough to tell repeats apart, never the address itself."""
-    return hmac.new(_ip_key(current_app.secret_key), ip.encode(), hashlib.sha256).hexdigest()
+def hash_ip(ip: str, secret: str | None = None) -> str:
+    """A keyed hash of the visitor's IP: enough to tell repeats apart, never the address itself.
+    `secret` is the app's secret key (default: the current app's)."""
+    keyed = _ip_hmac(secret if secret is not None else current_app.secret_key).copy()
+    keyed.update(ip.encode())
+    return keyed.hexdigest()
 
 
 @lru_cache(maxsize=4)
-def _ip_key(secret: str) -> bytes:
-    return hashlib.sha256(b"tracklane-ip:" + secret.encode()).digest()
+def _ip_hmac(secret: str) -> hmac.HMAC:
+    """The keyed HMAC before any input, copied for each IP: the key is padded and hashed in once."""
+    return hmac.new(hashlib.sha256(b"tracklane-ip:" + secret.encode()).digest(), digestmod=hashlib.sha256)
 
 
 def redirect_url(destination: str, relative_path: str, click_id: str | None) -> str:
@@ -96,10 +100,15 @@ def is_blocked(target: LinkTarget, subs: dict[str, str]) -> bool:
     return any(value and value in target.blocked_sub_ids for value in subs.values())
 
 
-def record_click(target: LinkTarget, visit: ClickRequest, *, bot: bool, blocked: bool, now: datetime | None = None) -> uuid.UUID:
-    """Log one click and return its id; Redis first, the database if Redis is unreachable."""
+def record_click(
+    app: Flask, target: LinkTarget, visit: ClickRequest, *, bot: bool, blocked: bool, now: datetime | None = None
+) -> uuid.UUID:
+    """Log one click and return its id; Redis first, the database if Redis is unreachable.
+
+    Needs no app context, which the hot path would pay for on every click: `app` holds the secret key
+    and the Redis client, and the database fallback opens a context of its own."""
     click_id = uuid7()
-    ip_hash = hash_ip(visit.ip)
+    ip_hash = hash_ip(visit.ip, app.secret_key)
     row = {
         "click_id": str(click_id),
         "link_id": target.id,
@@ -117,10 +126,11 @@ def record_click(target: LinkTarget, visit: ClickRequest, *, bot: bool, blocked:
         "created_at": (now or datetime.now(UTC)).isoformat(),
     }
     try:
-        buffer.push_click(json.dumps(row, separators=(",", ":")))
+        buffer.push_click(app, json.dumps(row, separators=(",", ":")))
     except RedisError:
         log.warning("Redis unreachable; click %s written straight to the database", click_id)
-        _write_click_now(row, human=not bot)
+        with app.app_context():
+            _write_click_now(row, human=not bot)
     return click_id
 
 
@@ -144,11 +154,13 @@ def hour_epoch(moment: datetime) -> int:
     return int(moment.timestamp()) // 3600 * 3600
 
 
-def record_impression(creative_id: int, link_id: int, publisher_id: int, now: datetime | None = None) -> None:
+def record_impression(app: Flask, creative_id: int, link_id: int, publisher_id: int, now: datetime | None = None) -> None:
+    """Count one impression; needs no app context (see `record_click`)."""
     hour = hour_epoch(now or datetime.now(UTC))
     try:
-        buffer.count_impression(buffer.impression_field(creative_id, link_id, publisher_id, hour))
+        buffer.count_impression(app, buffer.impression_field(creative_id, link_id, publisher_id, hour))
     except RedisError:
         log.warning("Redis unreachable; impression written straight to the database")
-        add_impression_counts({(creative_id, link_id, publisher_id, hour): 1})
-        db.session.commit()
+        with app.app_context():
+            add_impression_counts({(creative_id, link_id, publisher_id, hour): 1})
+            db.session.commit()
