@@ -149,8 +149,8 @@ def main() -> None:
     # so the exact check is a separately counted burst with its own sub1.
     stored = flush_and_count()
     print(f"clicks answered to wrk {results['click']['requests']}, stored in total {stored['all']}")
-    verdict = "OK" if stored["exact"] == exact else "MISMATCH"
-    print(f"exact burst: clicks sent {exact}  stored {stored['exact']}  {verdict}")
+    burst = "OK" if stored["exact"] == exact else "MISMATCH"
+    print(f"exact burst: clicks sent {exact}  stored {stored['exact']}  {burst}")
 
 
 def send_exact(url: str, count: int, threads: int = 8) -> int:
