@@ -153,6 +153,10 @@ def test_a_second_ftd_of_a_player_is_a_rejected_duplicate(offer, post):
         (ConversionStatus.APPROVED, "", D("0.5000")),
         (ConversionStatus.REJECTED, "duplicate", D("0.5000")),  # the offer disallows duplicates
     ]
+    for row in conversions():  # the first history row is the conversion as created, reason included
+        [first] = db.session.scalars(select(ConversionChange).where(ConversionChange.conversion_id == row.id)).all()
+        assert (first.changed_by_id, first.changed_at, first.from_status, first.from_payout) == (None, row.created_at, None, None)
+        assert (first.to_status, first.to_payout, first.reason) == (row.status.value, row.payout, row.rejection_reason)
 
 
 def test_repeats_earn_when_offer_and_offer_event_allow_them(offer, post):

@@ -1,3 +1,5 @@
+import hashlib
+import hmac
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -9,6 +11,7 @@ from portal.tracking.geo import normalise_country
 from portal.tracking.service import (
     ClickRefused,
     check_relative_path,
+    hash_ip,
     redirect_url,
 )
 
@@ -85,3 +88,11 @@ def test_country_codes_are_normalised_and_unknowns_dropped():
     assert normalise_country(" de ") == "DE"
     assert normalise_country("XX") == ""
     assert normalise_country("<script>") == ""
+
+
+def test_ip_hash_is_an_hmac_of_the_address_under_a_key_derived_from_the_secret():
+    key = hashlib.sha256(b"tracklane-ip:" + b"secret-one").digest()
+    assert hash_ip("203.0.113.7", "secret-one") == hmac.new(key, b"203.0.113.7", hashlib.sha256).hexdigest()
+    # the keyed state is copied per address: one hash never leaks into the next
+    assert hash_ip("203.0.113.7", "secret-one") == hash_ip("203.0.113.7", "secret-one") != hash_ip("203.0.113.8", "secret-one")
+    assert hash_ip("203.0.113.7", "secret-two") != hash_ip("203.0.113.7", "secret-one")
