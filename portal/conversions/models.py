@@ -31,10 +31,11 @@ class Conversion(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("events.id"), index=True)
     click_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
-    publisher_id: Mapped[int] = mapped_column(ForeignKey("publishers.id"))
-    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id"))
-    offer_event_id: Mapped[int | None] = mapped_column(ForeignKey("offer_events.id"))
-    link_id: Mapped[int | None] = mapped_column(ForeignKey("tracking_links.id"))
+    # No foreign keys on the dimension ids, as on events (migration 0010 says why).
+    publisher_id: Mapped[int] = mapped_column()
+    offer_id: Mapped[int] = mapped_column()
+    offer_event_id: Mapped[int | None] = mapped_column()
+    link_id: Mapped[int | None] = mapped_column()
     player_id: Mapped[int | None] = mapped_column(ForeignKey("players.id"))
     # What earned it ("event:<id>", "click:<id>", "cpm:<publisher>:<offer>:<n>"): unique, so a retried
     # flush or a repeated ingest can never create a second conversion for the same thing.

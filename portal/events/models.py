@@ -19,16 +19,18 @@ class Player(db.Model):
     __table_args__ = (UniqueConstraint("advertiser_id", "external_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    advertiser_id: Mapped[int] = mapped_column(ForeignKey("advertisers.id"))
+    # Dimension ids (advertiser, publisher, offer, link) here and in Event carry no foreign key: every
+    # ingest request would lock the same parent rows to check them (migration 0010 says why).
+    advertiser_id: Mapped[int] = mapped_column()
     external_id: Mapped[str] = mapped_column(String(255))
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(32))
     anon_id: Mapped[str | None] = mapped_column(String(255))
     user_properties: Mapped[dict] = mapped_column(JSON, default=dict)
     click_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
-    link_id: Mapped[int | None] = mapped_column(ForeignKey("tracking_links.id"))
-    publisher_id: Mapped[int | None] = mapped_column(ForeignKey("publishers.id"), index=True)
-    offer_id: Mapped[int | None] = mapped_column(ForeignKey("offers.id"))
+    link_id: Mapped[int | None] = mapped_column()
+    publisher_id: Mapped[int | None] = mapped_column(index=True)
+    offer_id: Mapped[int | None] = mapped_column()
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -42,15 +44,15 @@ class Event(db.Model):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)  # UUIDv7
-    advertiser_id: Mapped[int] = mapped_column(ForeignKey("advertisers.id"))
+    advertiser_id: Mapped[int] = mapped_column()
     idempotency_key: Mapped[str | None] = mapped_column(String(255))
     body_hash: Mapped[str] = mapped_column(String(64))  # tells a true repeat from a key reused for another body
     type: Mapped[str] = mapped_column(String(32))
     player_id: Mapped[int | None] = mapped_column(ForeignKey("players.id"), index=True)
     click_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # kept even when unknown: unattributed
-    publisher_id: Mapped[int | None] = mapped_column(ForeignKey("publishers.id"))
-    offer_id: Mapped[int | None] = mapped_column(ForeignKey("offers.id"))
-    link_id: Mapped[int | None] = mapped_column(ForeignKey("tracking_links.id"))
+    publisher_id: Mapped[int | None] = mapped_column()
+    offer_id: Mapped[int | None] = mapped_column()
+    link_id: Mapped[int | None] = mapped_column()
     amount: Mapped[Decimal | None] = mapped_column(Money)
     currency: Mapped[str | None] = mapped_column(String(3))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
