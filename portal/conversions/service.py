@@ -18,7 +18,7 @@ from portal.conversions import commission
 from portal.conversions.models import Conversion, ConversionChange, ConversionStatus, RevShareBalance
 from portal.conversions.plans import Plan, choose_plan, custom_payouts_by_publisher
 from portal.conversions.throttles import Throttling, load_throttles
-from portal.events.bulk import any_of, any_of_param, dialect_name, insert_rows, on_postgresql, update_rows
+from portal.events.bulk import any_of, any_of_param, dialect_name, insert_rows, on_postgresql, run, update_rows
 from portal.extensions import db
 from portal.network.models import CustomPayout, CustomThrottle, Offer, OfferEvent, PayoutType
 from portal.reports.rollups import mark_dirty
@@ -37,11 +37,11 @@ def record_conversions(rows: list[dict]) -> list[dict]:
     if not rows:
         return []
     table = Conversion.__table__
-    ids = dict(insert_rows(table, rows, ["source_key"], [table.c.source_key, table.c.id]).all())
+    ids = dict(insert_rows(table, rows, ["source_key"], [table.c.source_key, table.c.id]))
     inserted = [{**row, "id": ids[row["source_key"]]} for row in rows if row["source_key"] in ids]
     mark_dirty(row["created_at"] for row in inserted)  # the report rollups of these hours refresh
     if inserted:
-        db.session.execute(_first_changes_statement(dialect_name()), {"ids": [row["id"] for row in inserted]})
+        run(_first_changes_statement(dialect_name()), {"ids": [row["id"] for row in inserted]})
     return inserted
 
 
@@ -180,9 +180,7 @@ class _Context:
         )
         players = sorted({e.player_id for e in events if e.player_id})
         if players and checked:
-            ctx.earlier = set(db.session.execute(
-                _earlier_statement(dialect_name()), {"players": players, "offer_events": checked}
-            ).all())
+            ctx.earlier = set(run(_earlier_statement(dialect_name()), {"players": players, "offer_events": checked}))
         ctx.balances = _lock_balances(
             {(e.publisher_id, e.offer_id, e.currency) for e in events if e.type == commission.REVENUE and e.currency}
         )
@@ -252,7 +250,8 @@ class _Context:
         return base
 
     def save_balances(self) -> None:
-        changed = [{"id": b.id, "carried": b.carried} for b in self.balances.values() if b.carried != b.stored]
+        now = utcnow()
+        changed = [{"id": b.id, "carried": b.carried, "updated_at": now} for b in self.balances.values() if b.carried != b.stored]
         if changed:
             update_rows(RevShareBalance.__table__, changed)
 
@@ -318,7 +317,7 @@ def _lock_balances(keys: set[tuple[int, int, str]]) -> dict[tuple[int, int, str]
 
 def _locked_balances(ordered: list[tuple[int, int, str]]) -> dict[tuple[int, int, str], _Balance]:
     if on_postgresql():  # the keys as three arrays: one statement text whatever their number
-        rows = db.session.execute(_locked_balances_statement(), {
+        rows = run(_locked_balances_statement(), {
             "publisher_ids": [k[0] for k in ordered], "offer_ids": [k[1] for k in ordered], "currencies": [k[2] for k in ordered],
         })
     else:

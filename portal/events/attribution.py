@@ -9,9 +9,8 @@ from typing import Iterable
 from flask import current_app
 from sqlalchemy import select
 
-from portal.events.bulk import any_of_param, dialect_name
+from portal.events.bulk import any_of_param, dialect_name, run
 from portal.events.models import Player
-from portal.extensions import db
 from portal.network.models import Offer
 from portal.tracking.models import Click
 
@@ -53,7 +52,7 @@ def _load_clicks(click_ids: set[uuid.UUID]) -> dict[uuid.UUID, tuple]:
     ids = sorted(click_ids)
     stmt = _clicks_statement(dialect_name())
     for start in range(0, len(ids), _CHUNK):
-        found.update({row[0]: tuple(row[1:]) for row in db.session.execute(stmt, {"ids": ids[start : start + _CHUNK]})})
+        found.update({row[0]: row[1:] for row in run(stmt, {"ids": ids[start : start + _CHUNK]})})
     return found
 
 

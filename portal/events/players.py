@@ -3,22 +3,33 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import uuid
 from dataclasses import dataclass
+from typing import NamedTuple
 
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import bindparam, select
 
-from portal.events.bulk import any_of, any_of_param, dialect_name, insert_rows
+from portal.events.bulk import any_of, any_of_param, dialect_name, insert_rows, run
 from portal.events.models import Player
 from portal.extensions import db
 from portal.types import utcnow
 
 _CHUNK = 1000
 _MAX_KEY = 255
-# What `players_for` and `attribute` read of a player no request changes.
-_READ_COLUMNS = (
-    Player.id, Player.external_id, Player.email, Player.phone, Player.anon_id,
-    Player.click_id, Player.link_id, Player.publisher_id, Player.offer_id,
-)
+
+
+class PlayerRow(NamedTuple):
+    """What `players_for` and `attribute` read of a player no request changes, read without a lock."""
+
+    id: int
+    external_id: str
+    email: str | None
+    phone: str | None
+    anon_id: str | None
+    click_id: uuid.UUID | None
+    link_id: int | None
+    publisher_id: int | None
+    offer_id: int | None
 
 
 @dataclass
@@ -42,7 +53,7 @@ def identity_key(user_id: str | None, email: str | None, phone: str | None, anon
 
 def players_for(
     advertiser_id: int, identities: dict[str, Identity], first_clicks: dict | None = None, merging: set[str] = frozenset()
-) -> dict[str, Player | Row]:
+) -> dict[str, Player | PlayerRow]:
     """The advertiser's players for these ids, created on first sight; those this request may change are
     locked for this transaction (attribution, identifier and property merges are read-modify-write).
 
@@ -59,7 +70,7 @@ def players_for(
     now, first_clicks = utcnow(), first_clicks or {}
     rows = [_new_row(advertiser_id, key, identities[key], first_clicks.get(key), now) for key in keys]
     insert_rows(Player.__table__, rows, ["advertiser_id", "external_id"], skip_existing=True)
-    players: dict[str, Player | Row] = _read(advertiser_id, keys)
+    players: dict[str, Player | PlayerRow] = _read(advertiser_id, keys)
     changing = [
         key for key, player in players.items()
         if player.publisher_id is None or key in merging or _new_identifiers(player, identities[key])
@@ -71,19 +82,19 @@ def players_for(
     return players
 
 
-def _read(advertiser_id: int, keys: list[str]) -> dict[str, Row]:
+def _read(advertiser_id: int, keys: list[str]) -> dict[str, PlayerRow]:
     players = {}
     stmt = _read_statement(dialect_name())
     for start in range(0, len(keys), _CHUNK):
-        rows = db.session.execute(stmt, {"advertiser_id": advertiser_id, "keys": keys[start : start + _CHUNK]})
-        players.update({row.external_id: row for row in rows})
+        rows = run(stmt, {"advertiser_id": advertiser_id, "keys": keys[start : start + _CHUNK]})
+        players.update({row[1]: PlayerRow._make(row) for row in rows})
     return players
 
 
 @functools.cache
 def _read_statement(dialect: str):
     table = Player.__table__
-    return select(*[table.c[column.key] for column in _READ_COLUMNS]).where(
+    return select(*[table.c[name] for name in PlayerRow._fields]).where(
         table.c.advertiser_id == bindparam("advertiser_id"), any_of_param(table.c.external_id, "keys", dialect)
     )
 
@@ -118,7 +129,7 @@ def _new_row(advertiser_id: int, key: str, identity: Identity, click, now) -> di
     }
 
 
-def _new_identifiers(player: Player | Row, identity: Identity) -> bool:
+def _new_identifiers(player: Player | PlayerRow, identity: Identity) -> bool:
     return bool(
         (identity.email and not player.email) or (identity.phone and not player.phone) or (identity.anon_id and not player.anon_id)
     )
