@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, exists, func, insert, select, tuple_
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -20,7 +21,7 @@ from portal.conversions.plans import Plan, choose_plan, custom_payouts_by_publis
 from portal.conversions.throttles import Throttling, load_throttles
 from portal.events.bulk import any_of, any_of_param, dialect_name, insert_rows, on_postgresql, run, update_rows
 from portal.extensions import db
-from portal.network.models import CustomPayout, CustomThrottle, Offer, OfferEvent, PayoutType
+from portal.network.models import CustomPayout, CustomThrottle, Offer, OfferEvent, PayoutType, RevenueType
 from portal.reports.rollups import mark_dirty
 from portal.subids.models import BlockedSubId
 from portal.tracking.models import Click
@@ -128,12 +129,46 @@ def convert_events(advertiser_id: int, events: list[EarningEvent]) -> list[dict]
     return record_conversions(rows)
 
 
+_TERMS = ("payout_type", "payout", "payout_percent", "revenue_type", "revenue", "revenue_percent")
+
+
+class _OfferTerms(NamedTuple):
+    """What pricing reads of an offer: read as plain values, not as ORM objects (one batch reads them per event)."""
+
+    id: int
+    currency: str
+    allow_duplicate_conversions: bool
+    manually_approve_conversions: bool
+    payout_type: PayoutType
+    payout: Decimal
+    payout_percent: Decimal
+    revenue_type: RevenueType
+    revenue: Decimal
+    revenue_percent: Decimal
+
+
+class _EventTerms(NamedTuple):
+    """What pricing reads of an active offer event."""
+
+    id: int
+    code: str
+    allow_multiple_events: bool
+    manually_approve_events: bool
+    payout_type: PayoutType
+    payout: Decimal
+    payout_percent: Decimal
+    revenue_type: RevenueType
+    revenue: Decimal
+    revenue_percent: Decimal
+
+
 class _Context:
     def __init__(self) -> None:
-        self.offers: dict[int, Offer] = {}
-        self.offer_events: dict[tuple[int, str], OfferEvent] = {}
+        self.offers: dict[int, _OfferTerms] = {}
+        self.offer_events: dict[tuple[int, str], _EventTerms] = {}
         self.customs: dict = {}
-        self.plans: dict[tuple[int, int], Plan] = {}  # (publisher, offer event): the plan chosen once per batch
+        # (publisher, or None for one without custom payouts; offer event): the plan chosen once per batch
+        self.plans: dict[tuple[int | None, int], Plan] = {}
         self.throttling = Throttling({})
         self.clicks: dict[uuid.UUID, tuple[tuple[str, ...], bool]] = {}
         self.blocked: dict[tuple[int, int], set[str]] = defaultdict(set)
@@ -148,12 +183,14 @@ class _Context:
         # The advertiser check is belt and braces: attribution only credits the advertiser's own offers.
         # Most publishers have no custom payouts, throttles or blocked sub IDs: the same query says which to read.
         customs = throttles = blocked = False
-        for offer, offer_event, *found in db.session.execute(_offers_statement(dialect_name()), {
+        split = len(_OfferTerms._fields)
+        for row in db.session.execute(_offers_statement(dialect_name()), {
             "advertiser_id": advertiser_id, "offer_ids": sorted(offer_ids), "publisher_ids": sorted(publisher_ids),
         }):
+            offer, offer_event = _OfferTerms._make(row[:split]), _EventTerms._make(row[split:-3])
             ctx.offers[offer.id] = offer
             ctx.offer_events[(offer.id, offer_event.code)] = offer_event
-            customs, throttles, blocked = found
+            customs, throttles, blocked = row[-3:]
         ctx.customs = custom_payouts_by_publisher(publisher_ids, offer_ids) if customs else {}
         ctx.throttling = Throttling(load_throttles(publisher_ids, offer_ids) if throttles else {})
         if blocked:
@@ -186,7 +223,7 @@ class _Context:
         )
         return ctx
 
-    def _offer_event(self, offer_id: int, event: EarningEvent) -> OfferEvent | None:
+    def _offer_event(self, offer_id: int, event: EarningEvent) -> _EventTerms | None:
         if event.type == commission.CHARGEBACK:
             return self.offer_events.get((offer_id, commission.CHARGEBACK)) or self.offer_events.get((offer_id, "deposit"))
         return self.offer_events.get((offer_id, commission.offer_event_code(event.type, event.properties)))
@@ -199,11 +236,11 @@ class _Context:
         subs, blocked = self.clicks.get(e.click_id, (("",) * 5, False))
         if blocked or self.blocked[(e.publisher_id, e.offer_id)].intersection(s for s in subs if s):
             return None
-        plan = self.plans.get((e.publisher_id, offer_event.id))
+        customs = self.customs.get(e.publisher_id)
+        plan_key = (e.publisher_id if customs else None, offer_event.id)
+        plan = self.plans.get(plan_key)
         if plan is None:
-            plan = self.plans[(e.publisher_id, offer_event.id)] = choose_plan(
-                offer, offer_event, self.customs.get(e.publisher_id, {})
-            )
+            plan = self.plans[plan_key] = choose_plan(offer, offer_event, customs or {})
         if plan.payout_type in (PayoutType.CPC, PayoutType.CPM):
             return None  # paid per click / per thousand impressions at flush time, never per event
         chargeback = e.type == commission.CHARGEBACK
@@ -278,11 +315,14 @@ def _earlier_statement(dialect: str):
 
 @functools.cache
 def _offers_statement(dialect: str):
-    """The advertiser's offers among `offer_ids` with their active offer events, and `_overrides`; built once."""
+    """The advertiser's offers among `offer_ids` with their active offer events (as `_OfferTerms` and
+    `_EventTerms` columns), and `_overrides`; built once."""
+    offers, offer_events = Offer.__table__, OfferEvent.__table__
     return (
-        select(Offer, OfferEvent, *_overrides(dialect))
-        .join(OfferEvent, (OfferEvent.offer_id == Offer.id) & OfferEvent.active.is_(True))
-        .where(any_of_param(Offer.id, "offer_ids", dialect), Offer.advertiser_id == bindparam("advertiser_id"))
+        select(*[offers.c[name] for name in _OfferTerms._fields], *[offer_events.c[name] for name in _EventTerms._fields],
+               *_overrides(dialect))
+        .join(offer_events, (offer_events.c.offer_id == offers.c.id) & offer_events.c.active.is_(True))
+        .where(any_of_param(offers.c.id, "offer_ids", dialect), offers.c.advertiser_id == bindparam("advertiser_id"))
     )
 
 

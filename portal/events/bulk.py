@@ -67,20 +67,22 @@ def run(statement, params: dict) -> list[tuple]:
     if not on_postgresql():
         result = db.session.execute(statement, params)
         return [tuple(row) for row in result] if result.returns_rows else []
-    sql, defaults = _compiled(statement)
+    sql, defaults, returns_rows = _compiled(statement)
     cursor = _cursor()
     values = {**defaults, **params} if defaults else params
     try:
         cursor.execute(sql, values)
     except psycopg.Error as exc:
         raise DBAPIError.instance(sql, values, exc, psycopg.Error) from exc
-    return cursor.fetchall() if cursor.description is not None else []
+    return cursor.fetchall() if returns_rows else []
 
 
 @functools.lru_cache(maxsize=256)
-def _compiled(statement) -> tuple[str, dict]:
-    """The PostgreSQL text of `statement`, and the values of the literals it binds (processed as SQLAlchemy would)."""
-    for column in statement.exported_columns:
+def _compiled(statement) -> tuple[str, dict, bool]:
+    """The PostgreSQL text of `statement`, the values of the literals it binds (processed as SQLAlchemy
+    would), and whether it returns rows."""
+    columns = list(statement.exported_columns)
+    for column in columns:
         if isinstance(column.type, (Enum, DateTime, JSON, UTCDateTime)):
             raise TypeError(f"run() hands back driver values: {column} ({column.type}) would need SQLAlchemy's processing")
     dialect = db.session.get_bind().dialect
@@ -93,7 +95,7 @@ def _compiled(statement) -> tuple[str, dict]:
             continue
         process = bind.type.bind_processor(dialect)
         defaults[name] = process(bind.value) if process is not None else bind.value
-    return compiled.string, defaults
+    return compiled.string, defaults, bool(columns)
 
 
 def _cursor() -> psycopg.Cursor:
