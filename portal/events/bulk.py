@@ -32,7 +32,7 @@ _CURSOR = "tracklane.hot_cursor"
 
 
 def dialect_name() -> str:
-    return db.session.get_bind().dialect.name
+    return db.engine.dialect.name  # one engine (no binds): cheaper than asking the session, several times a request
 
 
 def on_postgresql() -> bool:
@@ -85,7 +85,7 @@ def _compiled(statement) -> tuple[str, dict, bool]:
     for column in columns:
         if isinstance(column.type, (Enum, DateTime, JSON, UTCDateTime)):
             raise TypeError(f"run() hands back driver values: {column} ({column.type}) would need SQLAlchemy's processing")
-    dialect = db.session.get_bind().dialect
+    dialect = db.engine.dialect
     compiled = statement.compile(dialect=dialect)
     if compiled.insert_prefetch or compiled.update_prefetch:
         raise TypeError("run() does not fill Python-side column defaults: give every column's value")
@@ -175,7 +175,7 @@ def _update_from_json(table: Table, names: tuple):
 
 def _json_rows(rows: list[dict], table: Table, names: tuple) -> str:
     """The rows as one JSON array, each value as its column's bind processing makes it (JSON columns as is)."""
-    processing = _processing(table, names, db.session.get_bind().dialect)
+    processing = _processing(table, names, db.engine.dialect)
     whole = len(rows[0]) == len(names)  # else the rows hold keys that are not columns: leave those out
     plain = []
     for row in rows:
