@@ -1,6 +1,7 @@
 """Account verbs: create users, sign-in checks, passwords, API keys. They flush, never commit."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
@@ -9,7 +10,7 @@ from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import STAFF_ROLES, ApiKey, Role, User, UserStatus
@@ -124,10 +125,16 @@ def find_api_key(secret: str | None) -> ApiKey | None:
     if not secret or not secret.startswith(API_KEY_PREFIX):
         return None
     digest = _digest(secret)
-    key = db.session.scalar(select(ApiKey).where(ApiKey.key_hash == digest))
+    key = db.session.scalar(_key_statement(), {"digest": digest})
     if key is None or key.revoked_at is not None or not hmac.compare_digest(key.key_hash, digest):
         return None
     return key
+
+
+@functools.cache
+def _key_statement():
+    """The key with hash `digest`; built once, as every API request runs it."""
+    return select(ApiKey).where(ApiKey.key_hash == bindparam("digest"))
 
 
 def revoke_api_key(key: ApiKey, when: datetime | None = None) -> None:

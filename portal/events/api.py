@@ -1,7 +1,8 @@
 """POST /api/v1/events: advertisers send player and web events with their API key."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, jsonify, request
+import orjson
+from flask import Blueprint, current_app, g, request
 
 from portal.accounts.api_auth import key_from_header, note_key_use
 from portal.accounts.models import ApiKey
@@ -60,8 +61,8 @@ def _respond(result: IngestResult):
         [item] = result.items
         if item.status not in (ACCEPTED, DUPLICATE):
             return error_response(409 if item.conflict else 400, "Conflict" if item.conflict else "Bad Request", item.error)
-        body = {"event_id": str(item.event_id), "idempotency_key": item.idempotency_key, "status": item.status}
-        return jsonify(result=body, trace_id=trace_id), 202 if item.status == ACCEPTED else 200
+        body = {"event_id": item.event_id, "idempotency_key": item.idempotency_key, "status": item.status}
+        return _json({"result": body, "trace_id": trace_id}, 202 if item.status == ACCEPTED else 200)
     summary = result.summary
     if summary["accepted"]:
         status = 202
@@ -69,7 +70,12 @@ def _respond(result: IngestResult):
         status = 400
     else:  # nothing new: all repeats (or repeats and errors)
         status = 200
-    return jsonify(summary=summary, results=[_item(i) for i in result.items], trace_id=trace_id), status
+    return _json({"summary": summary, "results": [_item(i) for i in result.items], "trace_id": trace_id}, status)
+
+
+def _json(body: dict, status: int):
+    """The answer as JSON, written by orjson: a batch answer holds one event id (a UUID) per event."""
+    return current_app.response_class(orjson.dumps(body, default=str), status=status, mimetype="application/json")
 
 
 def _item(item) -> dict:
@@ -77,7 +83,7 @@ def _item(item) -> dict:
     if item.user_index is not None:
         body["user_index"] = item.user_index
     if item.event_id is not None:
-        body["event_id"] = str(item.event_id)
+        body["event_id"] = item.event_id
     if item.error is not None:
         body["error"] = item.error
     return body

@@ -318,9 +318,14 @@ def _settle_known_keys(advertiser_id: int, pending: list[_Pending]) -> list[_Pen
         else:
             if key:
                 firsts[key] = p
-            p.result.event_id = uuid7()
+            p.result.event_id = _new_event_id()
             live.append(p)
     return live
+
+
+def _new_event_id() -> uuid.UUID:
+    """A UUIDv7 as a plain uuid.UUID: orjson writes those itself (not uuid6's subclass) in the rows and the answer."""
+    return uuid.UUID(int=uuid7().int)
 
 
 def _follow_first(p: _Pending) -> None:
@@ -355,7 +360,7 @@ def _insert_events(advertiser_id: int, live: list[_Pending], rows: list[dict]) -
 
 
 def _properties(event: EventIn) -> dict:
-    return _json_safe(event.model_dump(exclude_unset=True, exclude=set(EventIn.COLUMNS)))
+    return _json_safe(event.model_dump(exclude_unset=True, exclude=EventIn.COLUMNS))
 
 
 def _event_row(advertiser_id: int, p: _Pending, player_id: int | None, source) -> dict:
@@ -389,6 +394,8 @@ def _earning_event(row: dict, source) -> EarningEvent:
 
 def _json_safe(value: Any) -> Any:
     """Properties as the JSON column can hold them: numbers that are not money may become floats here."""
+    if type(value) in _PLAIN:  # most values: nothing to convert
+        return value
     if isinstance(value, dict):
         return {str(k): _json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -403,3 +410,6 @@ def _json_safe(value: Any) -> Any:
     if isinstance(value, uuid.UUID):
         return str(value)
     return value
+
+
+_PLAIN = frozenset({str, int, bool, float, type(None)})
