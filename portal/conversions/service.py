@@ -19,7 +19,17 @@ from portal.conversions import commission
 from portal.conversions.models import Conversion, ConversionChange, ConversionStatus, RevShareBalance
 from portal.conversions.plans import Plan, choose_plan, custom_payouts_by_publisher
 from portal.conversions.throttles import Throttling, load_throttles
-from portal.events.bulk import any_of, any_of_param, dialect_name, insert_rows, on_postgresql, run, update_rows
+from portal.events.bulk import (
+    any_of,
+    any_of_param,
+    dialect_name,
+    insert_from_json,
+    insert_rows,
+    json_rows,
+    on_postgresql,
+    run,
+    update_rows,
+)
 from portal.extensions import db
 from portal.network.models import CustomPayout, CustomThrottle, Offer, OfferEvent, PayoutType, RevenueType
 from portal.reports.rollups import mark_dirty
@@ -38,24 +48,47 @@ def record_conversions(rows: list[dict]) -> list[dict]:
     if not rows:
         return []
     table = Conversion.__table__
-    ids = dict(insert_rows(table, rows, ["source_key"], [table.c.source_key, table.c.id]))
+    if on_postgresql():
+        names = tuple(rows[0])
+        ids = dict(run(_record_statement(names), {"rows": json_rows(rows, table, names)}))
+    else:
+        ids = dict(insert_rows(table, rows, ["source_key"], [table.c.source_key, table.c.id]))
     inserted = [{**row, "id": ids[row["source_key"]]} for row in rows if row["source_key"] in ids]
     mark_dirty(row["created_at"] for row in inserted)  # the report rollups of these hours refresh
-    if inserted:
-        run(_first_changes_statement(dialect_name()), {"ids": [row["id"] for row in inserted]})
+    if inserted and not on_postgresql():  # PostgreSQL wrote them in the same statement
+        run(_first_changes_statement(), {"ids": [row["id"] for row in inserted]})
     return inserted
 
 
-@functools.cache
-def _first_changes_statement(dialect: str):
-    """The first status-history row of each conversion among `ids`, copied from the conversion; built once."""
-    conversions = Conversion.__table__
+def _first_change_columns(source) -> list:
+    """The columns of a conversion (of `source`, a table or a CTE) its first history row copies."""
+    return [source.c.id, source.c.created_at, source.c.status, source.c.payout, source.c.rejection_reason]
+
+
+def _first_changes(source):
+    """INSERT the first status-history row of each conversion `source` selects (`_first_change_columns`)."""
     return insert(ConversionChange.__table__).from_select(
-        ["conversion_id", "changed_at", "to_status", "to_payout", "reason"],
-        select(conversions.c.id, conversions.c.created_at, conversions.c.status, conversions.c.payout,
-               conversions.c.rejection_reason).where(any_of_param(conversions.c.id, "ids", dialect)),
-        include_defaults=False,
+        ["conversion_id", "changed_at", "to_status", "to_payout", "reason"], source, include_defaults=False
     )
+
+
+@functools.cache
+def _record_statement(names: tuple):
+    """PostgreSQL's `record_conversions` in one statement, built once per row shape: the conversions of the
+    `rows` document go in, and a data-modifying WITH copies each inserted one into its first history row;
+    returns (source_key, id) of those inserted."""
+    table = Conversion.__table__
+    returned = (table.c.source_key, *_first_change_columns(table))
+    inserted = insert_from_json(table, names, ("source_key",), returned, False).cte("inserted")
+    first_changes = _first_changes(select(*_first_change_columns(inserted))).cte("first_changes")
+    return select(inserted.c.source_key, inserted.c.id).add_cte(first_changes)
+
+
+@functools.cache
+def _first_changes_statement():
+    """SQLite's first history rows, of the conversions among `ids`; built once."""
+    table = Conversion.__table__
+    return _first_changes(select(*_first_change_columns(table)).where(table.c.id.in_(bindparam("ids", expanding=True))))
 
 
 def conversion_row(

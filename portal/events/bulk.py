@@ -118,8 +118,8 @@ def insert_rows(
     then take no value from the id sequence (ON CONFLICT alone draws one for every row it skips)."""
     if on_postgresql():
         names = tuple(name for name in rows[0] if name in table.c)
-        stmt = _insert_from_json(table, names, tuple(conflict), tuple(returning), skip_existing)
-        return run(stmt, {"rows": _json_rows(rows, table, names)})
+        stmt = insert_from_json(table, names, tuple(conflict), tuple(returning), skip_existing)
+        return run(stmt, {"rows": json_rows(rows, table, names)})
     stmt = sqlite.insert(table)
     if conflict:
         stmt = stmt.on_conflict_do_nothing(index_elements=list(conflict))
@@ -131,8 +131,9 @@ def insert_rows(
 
 
 @functools.cache
-def _insert_from_json(table: Table, names: tuple, conflict: tuple, returning: tuple, skip_existing: bool):
-    """The PostgreSQL statement of `insert_rows`, built once per shape: the rows are its `rows` parameter."""
+def insert_from_json(table: Table, names: tuple, conflict: tuple, returning: tuple, skip_existing: bool):
+    """The PostgreSQL statement of `insert_rows`, built once per shape: the rows are its `rows` parameter
+    (`json_rows`)."""
     columns = [table.c[name] for name in names]
     given = _given(table, names)
     source = select(*[given.c[name] for name in names])
@@ -161,7 +162,7 @@ def update_rows(table: Table, rows: list[dict]) -> None:
     On PostgreSQL the rows travel as one JSON document; SQLite runs one UPDATE per row."""
     names = tuple(rows[0])
     if on_postgresql():
-        run(_update_from_json(table, names), {"rows": _json_rows(rows, table, names)})
+        run(_update_from_json(table, names), {"rows": json_rows(rows, table, names)})
         return
     stmt = update(table).where(table.c.id == bindparam("_id")).values({n: bindparam(f"_{n}") for n in names if n != "id"})
     db.session.execute(stmt, [{f"_{n}": value for n, value in row.items()} for row in rows])
@@ -173,7 +174,7 @@ def _update_from_json(table: Table, names: tuple):
     return update(table).where(table.c.id == given.c.id).values({n: given.c[n] for n in names if n != "id"})
 
 
-def _json_rows(rows: list[dict], table: Table, names: tuple) -> str:
+def json_rows(rows: list[dict], table: Table, names: tuple) -> str:
     """The rows as one JSON array, each value as its column's bind processing makes it (JSON columns as is)."""
     processing = _processing(table, names, db.engine.dialect)
     whole = len(rows[0]) == len(names)  # else the rows hold keys that are not columns: leave those out
