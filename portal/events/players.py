@@ -57,7 +57,8 @@ def players_for(
     """The advertiser's players for these ids, created on first sight; those this request may change are
     locked for this transaction (attribution, identifier and property merges are read-modify-write).
 
-    New rows go in with ON CONFLICT DO NOTHING (sorted, so two batches never lock in opposite orders).
+    The players are read first; the missing ones go in with ON CONFLICT DO NOTHING (sorted, so two
+    batches never lock in opposite orders), and those a concurrent request created first are read again.
     A player already attributed never changes attribution, so one that is, and that gets no identifiers
     and no properties (`merging`: the keys whose user properties merge), is read without a lock, as a
     read-only row of the columns attribution reads: requests sending deposits of the same players do not
@@ -67,10 +68,13 @@ def players_for(
     if not identities:
         return {}
     keys = sorted(identities)
-    now, first_clicks = utcnow(), first_clicks or {}
-    rows = [_new_row(advertiser_id, key, identities[key], first_clicks.get(key), now) for key in keys]
-    insert_rows(Player.__table__, rows, ["advertiser_id", "external_id"], skip_existing=True)
     players: dict[str, Player | PlayerRow] = _read(advertiser_id, keys)
+    missing = [key for key in keys if key not in players]
+    if missing:
+        players.update(_create(advertiser_id, missing, identities, first_clicks or {}))
+        lost = [key for key in missing if key not in players]  # a concurrent request created them first
+        if lost:
+            players.update(_read(advertiser_id, lost))
     changing = [
         key for key, player in players.items()
         if player.publisher_id is None or key in merging or _new_identifiers(player, identities[key])
@@ -80,6 +84,14 @@ def players_for(
         for key in changing:
             _fill_identifiers(players[key], identities[key])
     return players
+
+
+def _create(advertiser_id: int, keys: list[str], identities: dict[str, Identity], first_clicks: dict) -> dict[str, PlayerRow]:
+    """Insert these players; returns those inserted (a key another request stored meanwhile is skipped)."""
+    now, table = utcnow(), Player.__table__
+    rows = [_new_row(advertiser_id, key, identities[key], first_clicks.get(key), now) for key in keys]
+    returned = [table.c[name] for name in PlayerRow._fields]
+    return {row[1]: PlayerRow._make(row) for row in insert_rows(table, rows, ["advertiser_id", "external_id"], returned)}
 
 
 def _read(advertiser_id: int, keys: list[str]) -> dict[str, PlayerRow]:

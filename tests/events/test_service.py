@@ -121,3 +121,22 @@ def test_a_player_known_only_by_email_is_found_again_by_it(advertiser):
     ingest(advertiser.id, {"users": [user]})
     ingest(advertiser.id, {"users": [{**user, "identifiers": {"email": "ana@example.com"}}]})
     assert list(players_of(advertiser.id)) == ["email:ana@example.com"]
+
+
+def test_a_player_created_by_another_request_after_the_look_up_is_read_again(advertiser, monkeypatch):
+    # As if a concurrent request stored the player between our look-up and our insert: the look-up misses
+    # it, the insert skips it, and the player is read again instead of being created twice.
+    from portal.events import players
+
+    ingest(advertiser.id, deposit("p-race", "5.00", idempotency_key="first"))
+    real_read, calls = players._read, []
+
+    def read_missing_once(advertiser_id, keys):
+        calls.append(list(keys))
+        return {} if len(calls) == 1 else real_read(advertiser_id, keys)
+
+    monkeypatch.setattr(players, "_read", read_missing_once)
+    ingest(advertiser.id, deposit("p-race", "7.00", idempotency_key="second"))
+    assert calls == [["p-race"], ["p-race"]]
+    [player] = players_of(advertiser.id).values()
+    assert db.session.scalar(select(func.count()).select_from(Event).where(Event.player_id == player.id)) == 2
