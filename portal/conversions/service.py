@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, exists, func, insert, select, tuple_
+from sqlalchemy import bindparam, exists, func, insert, literal_column, select, tuple_
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from portal.conversions import commission
@@ -342,7 +342,7 @@ def _earlier_statement(dialect: str):
     return select(table.c.player_id, table.c.offer_event_id).distinct().where(
         any_of_param(table.c.player_id, "players", dialect),
         any_of_param(table.c.offer_event_id, "offer_events", dialect),
-        table.c.payout >= 0,  # chargebacks are not earlier earnings
+        table.c.payout >= literal_column("0"),  # chargebacks are not earlier earnings (an exact zero, not a float)
     )
 
 

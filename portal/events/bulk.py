@@ -24,6 +24,7 @@ from sqlalchemy import column as sql_column
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.types import TypeDecorator
 
 from portal.extensions import db
 from portal.types import UTCDateTime
@@ -48,11 +49,23 @@ def any_of(column, values: Sequence) -> ColumnElement[bool]:
 
 
 def any_of_param(column, name: str, dialect: str) -> ColumnElement[bool]:
-    """`any_of` with the values bound when the statement runs, as parameter `name`: for a statement built once
-    per dialect."""
+    """`any_of` with the values bound when the statement runs, as parameter `name` (a list): for a statement
+    built once per dialect. On PostgreSQL the list travels as one JSON array, which orjson writes in a
+    fraction of the time the driver takes to write an array parameter element by element."""
     if dialect != "postgresql":
         return column.in_(bindparam(name, expanding=True))
-    return column == any_(bindparam(name, type_=ARRAY(column.type)))
+    elements = func.json_array_elements_text(cast(bindparam(name, type_=_JSONList()), JSON)).table_valued("value")
+    return column == any_(func.array(select(cast(elements.c.value, column.type)).scalar_subquery()))
+
+
+class _JSONList(TypeDecorator):
+    """A list bound as the text of one JSON array."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return compact_json(list(value), default=_json_default).decode()
 
 
 def run(statement, params: dict) -> list[tuple]:
@@ -67,9 +80,11 @@ def run(statement, params: dict) -> list[tuple]:
     if not on_postgresql():
         result = db.session.execute(statement, params)
         return [tuple(row) for row in result] if result.returns_rows else []
-    sql, defaults, returns_rows = _compiled(statement)
+    sql, defaults, processors, returns_rows = _compiled(statement)
     cursor = _cursor()
     values = {**defaults, **params} if defaults else params
+    if processors:
+        values = {**values, **{name: process(values[name]) for name, process in processors}}
     try:
         cursor.execute(sql, values)
     except psycopg.Error as exc:
@@ -78,9 +93,10 @@ def run(statement, params: dict) -> list[tuple]:
 
 
 @functools.lru_cache(maxsize=256)
-def _compiled(statement) -> tuple[str, dict, bool]:
+def _compiled(statement) -> tuple[str, dict, tuple, bool]:
     """The PostgreSQL text of `statement`, the values of the literals it binds (processed as SQLAlchemy
-    would), and whether it returns rows."""
+    would), the (name, bind processor) of the parameters bound when it runs that have one (most have
+    none), and whether it returns rows."""
     columns = list(statement.exported_columns)
     for column in columns:
         if isinstance(column.type, (Enum, DateTime, JSON, UTCDateTime)):
@@ -89,13 +105,15 @@ def _compiled(statement) -> tuple[str, dict, bool]:
     compiled = statement.compile(dialect=dialect)
     if compiled.insert_prefetch or compiled.update_prefetch:
         raise TypeError("run() does not fill Python-side column defaults: give every column's value")
-    defaults = {}
-    for name, bind in compiled.binds.items():
-        if bind.required:  # bound when run
-            continue
+    defaults, processors = {}, []
+    for bind, name in compiled.bind_names.items():
         process = bind.type.bind_processor(dialect)
+        if bind.required:  # bound when run
+            if process is not None:
+                processors.append((name, process))
+            continue
         defaults[name] = process(bind.value) if process is not None else bind.value
-    return compiled.string, defaults, bool(columns)
+    return compiled.string, defaults, tuple(processors), bool(columns)
 
 
 def _cursor() -> psycopg.Cursor:
