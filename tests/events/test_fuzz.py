@@ -2,10 +2,10 @@
 import json
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from portal.events.schemas import EVENT_TYPES
+from portal.events.schemas import EVENT_TYPES, InvalidItem
 from portal.events.service import canonical_json
 from tests.events.conftest import EVENTS_URL
 
@@ -80,3 +80,37 @@ CANONICAL = st.recursive(
 def test_canonical_json_is_byte_for_byte_what_the_standard_library_writes(document):
     # Stored body hashes were made with json.dumps: a repeat sent after an upgrade must hash the same.
     assert canonical_json(document) == json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
+
+
+STORABLE = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70),
+              st.decimals(allow_nan=True, allow_infinity=True), st.floats(), st.text(max_size=8),
+              st.sampled_from(["\x00", "\ud800", "a\\u0000", "null", "{[", "é"])),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=4), inner, max_size=3)),
+    max_leaves=30,
+)
+
+
+def _refusal(check, value):
+    try:
+        check(value, "p")
+    except InvalidItem as exc:
+        return str(exc)
+    return None
+
+
+def _nested(levels):
+    value = "x"
+    for _ in range(levels):
+        value = [value]
+    return {"deep": value}
+
+
+@given(STORABLE)
+@example(_nested(15))
+@example(_nested(16))
+@example(_nested(30))
+def test_the_quick_storability_pass_refuses_exactly_what_the_walk_refuses(value):
+    from portal.events import schemas
+
+    assert _refusal(schemas.check_json, value) == _refusal(schemas._walk, value)
