@@ -7,7 +7,7 @@ from flask import Response, request
 from sqlalchemy import or_, update
 
 from portal.accounts.models import ApiKey
-from portal.accounts.service import find_api_key
+from portal.accounts.service import LiveKey, find_live_key
 from portal.extensions import db
 from portal.ops.errors import error_response
 from portal.types import utcnow
@@ -15,12 +15,12 @@ from portal.types import utcnow
 LAST_USED_EVERY = timedelta(minutes=1)
 
 
-def key_from_header(header: str) -> ApiKey | Response:
+def key_from_header(header: str) -> LiveKey | Response:
     """The live key named by `header`, or the 401 answer for a missing, unknown or revoked one."""
     secret = request.headers.get(header)
     if not secret:
         return error_response(401, "Unauthorized", f"The {header} header is missing.")
-    key = find_api_key(secret)
+    key = find_live_key(secret)
     if key is None:
         return error_response(401, "Unauthorized", "The API key is not valid (unknown or revoked).")
     return key

@@ -7,6 +7,7 @@ import hmac
 import re
 import secrets
 from datetime import datetime
+from typing import NamedTuple
 
 from email_validator import EmailNotValidError, validate_email
 from flask_sqlalchemy.pagination import Pagination
@@ -120,21 +121,39 @@ def create_api_key(name: str, advertiser_id: int | None, created_by_id: int | No
     return key, secret
 
 
-def find_api_key(secret: str | None) -> ApiKey | None:
+class LiveKey(NamedTuple):
+    """A live API key as the APIs need it, read as plain values (every API request reads one)."""
+
+    id: int
+    advertiser_id: int | None
+    key_hash: str
+    last_used_at: datetime | None
+
+
+def find_live_key(secret: str | None) -> LiveKey | None:
     """The live key matching `secret`, or None. The lookup is by hash, the final check constant-time."""
     if not secret or not secret.startswith(API_KEY_PREFIX):
         return None
     digest = _digest(secret)
-    key = db.session.scalar(_key_statement(), {"digest": digest})
-    if key is None or key.revoked_at is not None or not hmac.compare_digest(key.key_hash, digest):
+    row = db.session.execute(_key_statement(), {"digest": digest}).first()
+    if row is None or row.revoked_at is not None or not hmac.compare_digest(row.key_hash, digest):
         return None
-    return key
+    return LiveKey(row.id, row.advertiser_id, row.key_hash, row.last_used_at)
+
+
+def find_api_key(secret: str | None) -> ApiKey | None:
+    """`find_live_key` as the ApiKey row."""
+    live = find_live_key(secret)
+    return db.session.get(ApiKey, live.id) if live is not None else None
 
 
 @functools.cache
 def _key_statement():
-    """The key with hash `digest`; built once, as every API request runs it."""
-    return select(ApiKey).where(ApiKey.key_hash == bindparam("digest"))
+    """The key with hash `digest`, as the columns `find_live_key` reads; built once."""
+    keys = ApiKey.__table__
+    return select(keys.c.id, keys.c.advertiser_id, keys.c.key_hash, keys.c.last_used_at, keys.c.revoked_at).where(
+        keys.c.key_hash == bindparam("digest")
+    )
 
 
 def revoke_api_key(key: ApiKey, when: datetime | None = None) -> None:

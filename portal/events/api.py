@@ -5,7 +5,7 @@ import orjson
 from flask import Blueprint, current_app, g, request
 
 from portal.accounts.api_auth import key_from_header, note_key_use
-from portal.accounts.models import ApiKey
+from portal.accounts.service import LiveKey
 from portal.events.service import (
     ACCEPTED,
     DUPLICATE,
@@ -27,7 +27,7 @@ KEY_HEADER = "X-API-Key"
 def authenticate_advertiser_key():
     """Only live advertiser keys get past here; the key is remembered for the rate limit and the view."""
     key = key_from_header(KEY_HEADER)
-    if not isinstance(key, ApiKey):
+    if not isinstance(key, LiveKey):
         return key
     if key.advertiser_id is None:
         return error_response(403, "Forbidden", "Only an advertiser's API key may send events; this is a network key.")

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, current_app, g, jsonify, request
 
 from portal.accounts.api_auth import key_from_header, note_key_use
-from portal.accounts.models import ApiKey
+from portal.accounts.service import LiveKey
 from portal.extensions import csrf, db, limiter
 from portal.ops.errors import error_response
 from portal.rewards.catalogue import list_rewards
@@ -32,7 +32,7 @@ def authenticate_network_key():
     if request.endpoint not in ENDPOINTS:
         return None  # another blueprint's route under /api/v1 (or a 404): not ours to guard
     key = key_from_header(KEY_HEADER)
-    if not isinstance(key, ApiKey):
+    if not isinstance(key, LiveKey):
         return key
     if key.advertiser_id is not None:
         return error_response(401, "Unauthorized", "The rewards API takes a network API key, not an advertiser's.")
