@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, exists, func, insert, literal_column, select, tuple_
+from sqlalchemy import String, bindparam, cast, exists, func, insert, literal_column, select, tuple_
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from portal.conversions import commission
@@ -217,10 +217,10 @@ class _Context:
         # Most publishers have no custom payouts, throttles or blocked sub IDs: the same query says which to read.
         customs = throttles = blocked = False
         split = len(_OfferTerms._fields)
-        for row in db.session.execute(_offers_statement(dialect_name()), {
+        for row in run(_offers_statement(dialect_name()), {
             "advertiser_id": advertiser_id, "offer_ids": sorted(offer_ids), "publisher_ids": sorted(publisher_ids),
         }):
-            offer, offer_event = _OfferTerms._make(row[:split]), _EventTerms._make(row[split:-3])
+            offer, offer_event = _typed(_OfferTerms._make(row[:split])), _typed(_EventTerms._make(row[split:-3]))
             ctx.offers[offer.id] = offer
             ctx.offer_events[(offer.id, offer_event.code)] = offer_event
             customs, throttles, blocked = row[-3:]
@@ -346,14 +346,24 @@ def _earlier_statement(dialect: str):
     )
 
 
+def _typed(terms):
+    """Offer or offer-event terms with their payout and revenue types as enums (`_offers_statement` reads
+    them as text, so that `run` can hand them back)."""
+    return terms._replace(payout_type=PayoutType(terms.payout_type), revenue_type=RevenueType(terms.revenue_type))
+
+
 @functools.cache
 def _offers_statement(dialect: str):
     """The advertiser's offers among `offer_ids` with their active offer events (as `_OfferTerms` and
-    `_EventTerms` columns), and `_overrides`; built once."""
+    `_EventTerms` columns, the types as text), and `_overrides`; built once."""
     offers, offer_events = Offer.__table__, OfferEvent.__table__
+
+    def columns(table, names):
+        return [cast(table.c[name], String).label(name) if name in ("payout_type", "revenue_type") else table.c[name]
+                for name in names]
+
     return (
-        select(*[offers.c[name] for name in _OfferTerms._fields], *[offer_events.c[name] for name in _EventTerms._fields],
-               *_overrides(dialect))
+        select(*columns(offers, _OfferTerms._fields), *columns(offer_events, _EventTerms._fields), *_overrides(dialect))
         .join(offer_events, (offer_events.c.offer_id == offers.c.id) & offer_events.c.active.is_(True))
         .where(any_of_param(offers.c.id, "offer_ids", dialect), offers.c.advertiser_id == bindparam("advertiser_id"))
     )
