@@ -127,11 +127,11 @@ def ingest(advertiser_id: int, payload: Any) -> IngestResult:
     for p in pending:  # a user's profile merges even when its events are repeats or invalid
         if p.user_properties:
             merge_user_properties(players[p.identity.key], p.user_properties)
-    rows, sources = [], []
+    rows, sources, received_at = [], [], utcnow()  # one moment for the whole body
     for p in live:
         player = players.get(p.identity.key) if p.identity else None
         source = attribute(player, clicks.get(p.event.click_id))
-        rows.append(_event_row(advertiser_id, p, player.id if player else None, source))
+        rows.append(_event_row(advertiser_id, p, player.id if player else None, source, received_at))
         sources.append(source)
     _insert_events(advertiser_id, live, rows)
     mark_dirty(row["occurred_at"] for row in rows)  # the report rollups of these hours refresh
@@ -363,7 +363,8 @@ def _properties(event: EventIn) -> dict:
     return _json_safe(event.model_dump(exclude_unset=True, exclude=EventIn.COLUMNS))
 
 
-def _event_row(advertiser_id: int, p: _Pending, player_id: int | None, source) -> dict:
+def _event_row(advertiser_id: int, p: _Pending, player_id: int | None, source, received_at: datetime) -> dict:
+    """The events row of `p`; an event without a timestamp happened when its body was received."""
     event = p.event
     return {
         "id": p.result.event_id,
@@ -378,8 +379,8 @@ def _event_row(advertiser_id: int, p: _Pending, player_id: int | None, source) -
         "link_id": source.link_id if source else None,
         "amount": event.amount,
         "currency": event.currency,
-        "occurred_at": event.timestamp or utcnow(),
-        "received_at": utcnow(),
+        "occurred_at": event.timestamp or received_at,
+        "received_at": received_at,
         "properties": p.properties,
     }
 
