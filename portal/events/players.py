@@ -112,13 +112,17 @@ def _read_statement(dialect: str):
 
 
 def _lock(advertiser_id: int, keys: list[str]) -> dict[str, Player]:
+    """These players, locked FOR NO KEY UPDATE: it serialises their read-modify-write like FOR UPDATE, but
+    lets other requests' events and conversions that name them pass their foreign-key check (FOR KEY
+    SHARE). With FOR UPDATE a request holding one player and checking another deadlocked with a request
+    holding them the other way round."""
     players: dict[str, Player] = {}
     for start in range(0, len(keys), _CHUNK):
         players.update({player.external_id: player for player in db.session.scalars(
             select(Player)
             .where(Player.advertiser_id == advertiser_id, any_of(Player.external_id, keys[start : start + _CHUNK]))
             .order_by(Player.id)
-            .with_for_update()
+            .with_for_update(key_share=True)
             .execution_options(populate_existing=True)
         )})
     return players

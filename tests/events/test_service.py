@@ -4,10 +4,12 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
+from uuid6 import uuid7
 
 from portal.events.models import Event, Player
 from portal.events.service import BadPayload, ingest, parse_payload
 from portal.extensions import db
+from portal.types import utcnow
 from tests.events.conftest import deposit
 from tests.factories import (
     AdvertiserFactory,
@@ -140,3 +142,43 @@ def test_a_player_created_by_another_request_after_the_look_up_is_read_again(adv
     assert calls == [["p-race"], ["p-race"]]
     [player] = players_of(advertiser.id).values()
     assert db.session.scalar(select(func.count()).select_from(Event).where(Event.player_id == player.id)) == 2
+
+
+def test_events_naming_a_player_another_request_is_attributing_do_not_wait_for_it(app, advertiser):
+    # One request holds a player's lock while it attributes it; another request's event rows name that
+    # player. Their foreign-key check must not queue behind the lock: with FOR UPDATE, two requests
+    # holding and checking players in opposite orders deadlocked (seen in bench/events.py).
+    import threading
+
+    from sqlalchemy import text
+
+    from portal.events import players
+    from tests.concurrency import require_postgresql
+
+    require_postgresql()
+    ingest(advertiser.id, deposit("p-locked", "5.00"))  # no click: unattributed, so a later request locks it
+    db.session.commit()
+    player_id = db.session.scalar(select(Player.id).where(Player.external_id == "p-locked"))
+    locked, done = threading.Event(), threading.Event()
+
+    def hold_the_lock():
+        with app.app_context():
+            players._lock(advertiser.id, ["p-locked"])
+            locked.set()
+            done.wait(10)
+            db.session.rollback()
+            db.session.remove()
+
+    holder = threading.Thread(target=hold_the_lock)
+    holder.start()
+    try:
+        assert locked.wait(10)
+        db.session.execute(text("SET LOCAL lock_timeout = '2s'"))
+        row = {"id": uuid7(), "advertiser_id": advertiser.id, "body_hash": "x", "type": "deposit", "player_id": player_id,
+               "occurred_at": utcnow(), "received_at": utcnow(), "properties": {}}
+        db.session.execute(Event.__table__.insert(), row)  # waits, then fails, if the lock blocks the key check
+        db.session.commit()
+    finally:
+        done.set()
+        holder.join(10)
+    assert db.session.scalar(select(func.count()).select_from(Event).where(Event.player_id == player_id)) == 2
