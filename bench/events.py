@@ -4,8 +4,9 @@
 Starts Tracklane under gunicorn on PostgreSQL + Redis with a populated network (offers with commission
 plans, tens of thousands of clicks and players), posts batches of 100 events to POST /api/v1/events (new players
 arriving through a click_id, later deposits and NGR reports following them by lifetime attribution, so
-every request attributes and prices conversions), and prints events/s. Then it inserts the same events
-with a bare `executemany` into the same table, 100 rows per transaction, and prints rows/s and the ratio.
+every request attributes and prices conversions), and prints events/s and the CPU each event cost the
+server and PostgreSQL. Then it inserts the same events with a bare `executemany` into the same table,
+100 rows per transaction, and prints rows/s and the ratio.
 Last, it sends a fresh set of batches twice at the same time and checks that no event is lost or stored
 twice, and that each earning event made exactly one conversion.
 
@@ -29,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import bench_env, free_port, recreate_database, start_gunicorn, stop  # noqa: E402
+from bench.common import bench_env, cpu_seconds, free_port, recreate_database, start_gunicorn, stop  # noqa: E402
 
 CLICKS = 50_000
 PLAYERS = 20_000
@@ -225,7 +226,9 @@ def main() -> None:
         post_all(url, secret, make_batches(click_ids, 10, "warmup"), args.concurrency)
         analyze()
         batches = make_batches(click_ids, args.batches, "bench")
+        before = cpu_seconds()
         took, bodies = post_all(url, secret, batches, args.concurrency)
+        after = cpu_seconds()
         accepted = sum(body["summary"]["accepted"] for body in bodies)
         twice = check_twice(url, secret, click_ids, max(args.batches // 4, 10), args.concurrency)
     finally:
@@ -237,6 +240,8 @@ def main() -> None:
     print(f"\n{args.workers} gunicorn workers, {args.concurrency} concurrent clients, {os.cpu_count()} cores, "
           f"{CLICKS} clicks and {PLAYERS} players in the database")
     print(f"POST /api/v1/events    {api_rate:>9.0f} events/s  ({events} events in {args.batches} batches, {accepted} accepted)")
+    print(f"CPU per event          gunicorn {1e6 * (after['gunicorn'] - before['gunicorn']) / events:.0f} us, PostgreSQL "
+          f"{1e6 * (after['postgres'] - before['postgres']) / events:.0f} us  (steadier than the rates on a shared machine)")
     print(f"bare executemany       {bare_rate:>9.0f} rows/s    (100 rows per transaction, one connection)")
     ratio = api_rate / bare_rate
     print(f"api / bare             {ratio:.3f}  (target >= 0.3: {'met' if ratio >= 0.3 else 'NOT MET'})")
