@@ -398,9 +398,9 @@ def _json_safe(value: Any) -> Any:
     if type(value) in _PLAIN:  # most values: nothing to convert
         return value
     if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
+        return {k if type(k) is str else str(k): v if type(v) in _PLAIN else _json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
+        return [v if type(v) in _PLAIN else _json_safe(v) for v in value]
     if isinstance(value, Decimal):
         if value == value.to_integral_value() and value.adjusted() < 18:
             return int(value)

@@ -52,7 +52,7 @@ _MARKED = "tracklane.dirty_hours"  # session.info: (transaction, hours it noted 
 
 def mark_dirty(times: Iterable[datetime | None]) -> None:
     """Note that raw rows at these times changed; flushes, never commits (the caller's transaction)."""
-    hours = {floor_hour(t or utcnow()) for t in times}
+    hours = {floor_hour(t or utcnow()) for t in set(times)}  # a body's rows mostly share one moment
     # An event batch and its conversions touch the same hours: note each hour once per transaction.
     session = db.session()
     memo = session.info.get(_MARKED)
