@@ -107,6 +107,8 @@ def _compiled(statement) -> tuple[str, dict, tuple, bool]:
         raise TypeError("run() does not fill Python-side column defaults: give every column's value")
     defaults, processors = {}, []
     for bind, name in compiled.bind_names.items():
+        if isinstance(bind.type, JSON):
+            raise TypeError(f"run() sends values as they are: bind {name} as text and CAST it to JSON")
         process = bind.type.bind_processor(dialect)
         if bind.required:  # bound when run
             if process is not None:
@@ -119,8 +121,8 @@ def _compiled(statement) -> tuple[str, dict, tuple, bool]:
 def _cursor() -> psycopg.Cursor:
     """One cursor per pooled connection, kept with it: making a psycopg cursor costs as much as a short query."""
     connection = db.session.connection().connection
-    cursor = connection.info.get(_CURSOR)
-    if cursor is None or cursor.closed:
+    cursor = connection.info.get(_CURSOR)  # the pool clears info when it replaces the driver connection
+    if cursor is None or cursor.closed or cursor.connection is not connection.driver_connection:
         cursor = connection.info[_CURSOR] = connection.driver_connection.cursor()
     return cursor
 
