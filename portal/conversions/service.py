@@ -162,37 +162,18 @@ def convert_events(advertiser_id: int, events: list[EarningEvent]) -> list[dict]
     return record_conversions(rows)
 
 
-_TERMS = ("payout_type", "payout", "payout_percent", "revenue_type", "revenue", "revenue_percent")
-
-
-class _OfferTerms(NamedTuple):
-    """What pricing reads of an offer: read as plain values, not as ORM objects (one batch reads them per event)."""
-
-    id: int
-    currency: str
-    allow_duplicate_conversions: bool
-    manually_approve_conversions: bool
-    payout_type: PayoutType
-    payout: Decimal
-    payout_percent: Decimal
-    revenue_type: RevenueType
-    revenue: Decimal
-    revenue_percent: Decimal
-
-
-class _EventTerms(NamedTuple):
-    """What pricing reads of an active offer event."""
-
-    id: int
-    code: str
-    allow_multiple_events: bool
-    manually_approve_events: bool
-    payout_type: PayoutType
-    payout: Decimal
-    payout_percent: Decimal
-    revenue_type: RevenueType
-    revenue: Decimal
-    revenue_percent: Decimal
+# Pricing reads the terms of the batch's offers and active offer events as plain values, not as ORM
+# objects (a batch reads them once per event). `run` hands the two types back as text: `_typed` makes
+# them enums again.
+_ENUM_TERMS = {"payout_type": PayoutType, "revenue_type": RevenueType}
+_TERMS = [("payout_type", PayoutType), ("payout", Decimal), ("payout_percent", Decimal),
+          ("revenue_type", RevenueType), ("revenue", Decimal), ("revenue_percent", Decimal)]
+_OfferTerms = NamedTuple("_OfferTerms", [
+    ("id", int), ("currency", str), ("allow_duplicate_conversions", bool), ("manually_approve_conversions", bool), *_TERMS,
+])
+_EventTerms = NamedTuple("_EventTerms", [
+    ("id", int), ("code", str), ("allow_multiple_events", bool), ("manually_approve_events", bool), *_TERMS,
+])
 
 
 class _Context:
@@ -349,7 +330,7 @@ def _earlier_statement(dialect: str):
 def _typed(terms):
     """Offer or offer-event terms with their payout and revenue types as enums (`_offers_statement` reads
     them as text, so that `run` can hand them back)."""
-    return terms._replace(payout_type=PayoutType(terms.payout_type), revenue_type=RevenueType(terms.revenue_type))
+    return terms._replace(**{name: kind(getattr(terms, name)) for name, kind in _ENUM_TERMS.items()})
 
 
 @functools.cache
@@ -359,8 +340,7 @@ def _offers_statement(dialect: str):
     offers, offer_events = Offer.__table__, OfferEvent.__table__
 
     def columns(table, names):
-        return [cast(table.c[name], String).label(name) if name in ("payout_type", "revenue_type") else table.c[name]
-                for name in names]
+        return [cast(table.c[name], String).label(name) if name in _ENUM_TERMS else table.c[name] for name in names]
 
     return (
         select(*columns(offers, _OfferTerms._fields), *columns(offer_events, _EventTerms._fields), *_overrides(dialect))

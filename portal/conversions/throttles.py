@@ -44,7 +44,7 @@ class Throttling:
 
     def settle(self, row: dict, offer_event_id: int | None, subs: tuple[str, ...], manual: bool, reason: str = "") -> None:
         """Give `row` its status now, or when `apply` has counted it against its throttle."""
-        throttles = self.throttles.get((row["publisher_id"], row["offer_id"])) if self.throttles else None
+        throttles = self.throttles.get((row["publisher_id"], row["offer_id"]))
         throttle = commission.pick_throttle(throttles, offer_event_id, subs) if throttles else None
         if throttle is None:
             row["status"], row["rejection_reason"] = decide_status(manual, None, reason)
