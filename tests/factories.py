@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
-from uuid6 import uuid7
+from uuid_utils.compat import uuid7
 
 from portal.accounts.models import STAFF_ROLES, Role, User
 from portal.accounts.passwords import hash_password

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from uuid6 import UUID as UUID6
+from uuid_utils import UUID as RustUUID
 
 from portal.demo.funnel import Funnel
 from portal.extensions import db
@@ -98,7 +98,7 @@ def uuid7_at(moment: datetime, rng: random.Random) -> uuid.UUID:
     """A UUIDv7 whose timestamp is `moment`, so ids sort like the traffic they name."""
     millis = int(moment.timestamp() * 1000)
     value = (millis << 80) | rng.getrandbits(80)
-    return uuid.UUID(int=UUID6(int=value, version=7).int)
+    return uuid.UUID(int=RustUUID(int=value, version=7).int)
 
 
 def poisson(rng: random.Random, mean: float) -> int:

@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import bindparam, select
-from uuid6 import uuid7
+from uuid_utils.compat import uuid7
 
 from portal.conversions.service import EarningEvent, convert_events
 from portal.events.attribution import attributable_clicks, attribute
@@ -318,14 +318,9 @@ def _settle_known_keys(advertiser_id: int, pending: list[_Pending]) -> list[_Pen
         else:
             if key:
                 firsts[key] = p
-            p.result.event_id = _new_event_id()
+            p.result.event_id = uuid7()  # a plain uuid.UUID: orjson writes it in the rows and the answer
             live.append(p)
     return live
-
-
-def _new_event_id() -> uuid.UUID:
-    """A UUIDv7 as a plain uuid.UUID: orjson writes those itself (not uuid6's subclass) in the rows and the answer."""
-    return uuid.UUID(int=uuid7().int)
 
 
 def _follow_first(p: _Pending) -> None:

@@ -17,7 +17,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from flask import Flask, current_app
 from redis.exceptions import RedisError
 from sqlalchemy import select
-from uuid6 import uuid7
+from uuid_utils.compat import uuid7
 
 from portal.extensions import db
 from portal.tracking import buffer

@@ -1,10 +1,12 @@
 """The ingest verb directly: exact decimals, profile merges and advertiser isolation."""
 import json
+import time
+import uuid
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
-from uuid6 import uuid7
+from uuid_utils.compat import uuid7
 
 from portal.events.models import Event, Player
 from portal.events.service import BadPayload, ingest, parse_payload
@@ -48,6 +50,17 @@ def test_negative_ngr_is_kept_exactly(advertiser):
                            "period_start": "2025-03-01", "period_end": "2025-03-31"})
     event = db.session.scalars(select(Event)).one()
     assert (event.amount, event.currency) == (Decimal("-1234.5678"), "GBP")
+
+
+def test_event_ids_are_uuid7s_carrying_the_time_they_were_made(advertiser):
+    """Ids made in a burst keep the clock's millisecond: they sort by arrival and never run ahead of it
+    (the uuid6 package moved each id made within one millisecond a millisecond later)."""
+    before = int(time.time() * 1000)
+    result = ingest(advertiser.id, {"events": [deposit(idempotency_key=f"k{n}") for n in range(100)]})
+    after = int(time.time() * 1000)
+    ids = [item.event_id for item in result.items]
+    assert all(isinstance(i, uuid.UUID) and i.version == 7 and before <= i.int >> 80 <= after for i in ids)
+    assert ids == sorted(ids)
 
 
 def test_ingest_flushes_but_never_commits(advertiser):

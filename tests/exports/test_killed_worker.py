@@ -10,7 +10,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert
-from uuid6 import uuid7
+from uuid_utils.compat import uuid7
 
 from portal.config import PROJECT_ROOT
 from portal.exports import jobs, service
