@@ -5,7 +5,7 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, Uuid
+from sqlalchemy import JSON, Index, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -20,7 +20,8 @@ class Player(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Dimension ids (advertiser, publisher, offer, link) here and in Event carry no foreign key: every
-    # ingest request would lock the same parent rows to check them (migration 0010 says why).
+    # ingest request would lock the same parent rows to check them (migration 0010 says why); nor does
+    # an event's player id (0011).
     advertiser_id: Mapped[int] = mapped_column()
     external_id: Mapped[str] = mapped_column(String(255))
     email: Mapped[str | None] = mapped_column(String(254))
@@ -48,7 +49,7 @@ class Event(db.Model):
     idempotency_key: Mapped[str | None] = mapped_column(String(255))
     body_hash: Mapped[str] = mapped_column(String(64))  # tells a true repeat from a key reused for another body
     type: Mapped[str] = mapped_column(String(32))
-    player_id: Mapped[int | None] = mapped_column(ForeignKey("players.id"), index=True)
+    player_id: Mapped[int | None] = mapped_column(index=True)
     click_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # kept even when unknown: unattributed
     publisher_id: Mapped[int | None] = mapped_column()
     offer_id: Mapped[int | None] = mapped_column()

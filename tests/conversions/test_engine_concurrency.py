@@ -8,11 +8,12 @@ from sqlalchemy import func, select
 
 from portal.accounts.service import create_api_key
 from portal.conversions.models import Conversion, ConversionStatus, RevShareBalance
+from portal.events.models import Event, Player
 from portal.extensions import db
 from portal.network.models import CustomThrottle, PayoutType, ThrottleStatus
 from portal.tracking.models import Click
 from tests.concurrency import require_postgresql, run_together
-from tests.conversions.test_engine import EVENTS_URL, click_on, event, ngr, revshare_offer
+from tests.conversions.test_engine import EVENTS_URL, click_on, event, ngr, offer, revshare_offer  # noqa: F401 (fixture)
 from tests.factories import PublisherFactory
 
 D = Decimal
@@ -69,3 +70,27 @@ def test_concurrent_conversions_are_throttled_exactly(app):
     db.session.expire_all()
     by_status = dict(db.session.execute(select(Conversion.status, func.count()).group_by(Conversion.status)).all())
     assert by_status == {ConversionStatus.APPROVED: 5, ConversionStatus.REJECTED: 5}
+
+
+def test_concurrent_repeats_earn_once_and_every_row_names_a_stored_event_and_player(app, offer):
+    """Events and conversions keep their player and event ids without foreign keys (migration 0011): the
+    ingest path itself must never write an id of a row that is not stored, even when requests race."""
+    clicks = [click_on(offer) for _ in range(3)]
+    secret = create_api_key("events", offer.advertiser_id)[1]
+    db.session.commit()
+    body = {"events": [
+        *(event("registration", player=f"r{n}", click=c, idempotency_key=f"reg-{n}") for n, c in enumerate(clicks)),
+        *(event("deposit", player=f"r{n}", amount="40.00", idempotency_key=f"dep-{n}") for n in range(3)),
+    ]}
+    assert sorted(post_concurrently(app, secret, [body] * 8)) == [200] * 7 + [202]
+
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Event)) == 6
+    assert db.session.scalar(select(func.count()).select_from(Player)) == 3
+    assert db.session.scalar(select(func.count()).select_from(Conversion)) == 6
+    orphans = [
+        select(Event.id).where(Event.player_id.is_not(None), Event.player_id.not_in(select(Player.id))),
+        select(Conversion.id).where(Conversion.event_id.not_in(select(Event.id))),
+        select(Conversion.id).where(Conversion.player_id.not_in(select(Player.id))),
+    ]
+    assert [db.session.scalars(query).all() for query in orphans] == [[], [], []]
