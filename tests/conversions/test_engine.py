@@ -27,6 +27,10 @@ EVENTS_URL = "/api/v1/events"
 
 @pytest.fixture
 def offer(app):
+    return cpa_offer()
+
+
+def cpa_offer():
     """An EUR offer of its own advertiser with registration (CPA 2), ftd (CPA 50) and deposit (CPS 5 %)."""
     offer = OfferFactory(currency="EUR")
     OfferEventFactory(offer=offer, code="registration", name="Registration", payout=D("2.00"),

@@ -13,7 +13,7 @@ from portal.extensions import db
 from portal.network.models import CustomThrottle, PayoutType, ThrottleStatus
 from portal.tracking.models import Click
 from tests.concurrency import require_postgresql, run_together
-from tests.conversions.test_engine import EVENTS_URL, click_on, event, ngr, offer, revshare_offer  # noqa: F401 (fixture)
+from tests.conversions.test_engine import EVENTS_URL, click_on, cpa_offer, event, ngr, revshare_offer
 from tests.factories import PublisherFactory
 
 D = Decimal
@@ -72,9 +72,10 @@ def test_concurrent_conversions_are_throttled_exactly(app):
     assert by_status == {ConversionStatus.APPROVED: 5, ConversionStatus.REJECTED: 5}
 
 
-def test_concurrent_repeats_earn_once_and_every_row_names_a_stored_event_and_player(app, offer):
+def test_concurrent_repeats_earn_once_and_every_row_names_a_stored_event_and_player(app):
     """Events and conversions keep their player and event ids without foreign keys (migration 0011): the
     ingest path itself must never write an id of a row that is not stored, even when requests race."""
+    offer = cpa_offer()
     clicks = [click_on(offer) for _ in range(3)]
     secret = create_api_key("events", offer.advertiser_id)[1]
     db.session.commit()
