@@ -2,7 +2,7 @@
 import json
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from portal.events.schemas import EVENT_TYPES, InvalidItem
@@ -114,3 +114,33 @@ def test_the_quick_storability_pass_refuses_exactly_what_the_walk_refuses(value)
     from portal.events import schemas
 
     assert _refusal(schemas.check_json, value) == _refusal(schemas._walk, value)
+
+
+# Every type's required fields at once: the ones a type does not declare become its unknown keys.
+EVERY_REQUIRED = {
+    "player_id": "p", "amount": "5.50", "currency": "EUR", "period_start": "2026-01-01", "period_end": "2026-01-31",
+    "name": "n", "site_id": "s", "session_id": "x", "duration": 3, "event_name": "e", "vitals": {"lcp": 1.25},
+    "error_message": "m",
+}
+OPTIONAL = {
+    "idempotency_key": st.text(min_size=1, max_size=5), "timestamp": st.just("2026-01-15T10:30:00+02:00"),
+    "click_id": st.uuids().map(str), "screen": st.dictionaries(st.text(max_size=3), st.integers() | st.just(1.5), max_size=3),
+    "utm": st.dictionaries(st.text(max_size=3), st.text(max_size=5), max_size=2), "properties": JSON,
+    "title": st.text(max_size=10), "user_id": st.text(min_size=1, max_size=4),
+}
+
+
+@given(kind=st.sampled_from(list(EVENT_TYPES)), dropped=st.sets(st.sampled_from(list(EVERY_REQUIRED))),
+       optional=st.fixed_dictionaries({}, optional=OPTIONAL),
+       unknown=st.dictionaries(st.text(max_size=6).filter(lambda k: k not in FIELDS), JSON, max_size=4))
+def test_properties_are_what_model_dump_makes_of_the_fields_without_columns(kind, dropped, optional, unknown):
+    from portal.events.schemas import EventIn, validate_event
+    from portal.events.service import _json_safe, _properties, parse_payload
+
+    body = {**unknown, **{k: v for k, v in EVERY_REQUIRED.items() if k not in dropped}, **optional, "type": kind}
+    try:
+        event = validate_event(parse_payload(json.dumps(body).encode()))
+    except InvalidItem:
+        assume(False)
+    expected = _json_safe(event.model_dump(exclude_unset=True, exclude=EventIn.COLUMNS))
+    assert list(_properties(event).items()) == list(expected.items())
