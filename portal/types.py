@@ -10,6 +10,7 @@ from sqlalchemy.types import TypeDecorator
 
 MONEY_SCALE = 4
 _SCALE = Decimal(10) ** MONEY_SCALE
+MONEY_QUANTUM = Decimal(1).scaleb(-MONEY_SCALE)  # 0.0001: every stored amount is a multiple of it
 
 
 def utcnow() -> datetime:
@@ -54,14 +55,14 @@ class Money(TypeDecorator):
             return None
         if isinstance(value, float):
             raise TypeError("money must be a Decimal, never a float")
-        value = Decimal(value).quantize(Decimal(1) / _SCALE)
+        value = (value if isinstance(value, Decimal) else Decimal(value)).quantize(MONEY_QUANTUM)
         return int(value * _SCALE) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
         if dialect.name == "sqlite":
-            return (Decimal(int(value)) / _SCALE).quantize(Decimal(1) / _SCALE)
+            return (Decimal(int(value)) / _SCALE).quantize(MONEY_QUANTUM)
         return Decimal(value)
 
 

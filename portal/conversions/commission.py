@@ -17,16 +17,15 @@ Decisions (documented in README "Commissions"):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 from portal.conversions.models import ConversionStatus
 from portal.conversions.plans import Plan
 from portal.network.models import PayoutType, RevenueType, ThrottleStatus
-from portal.types import MONEY_SCALE
+from portal.types import MONEY_QUANTUM
 
 ZERO = Decimal("0")
-_PLACES = Decimal(1).scaleb(-MONEY_SCALE)
 _HUNDRED = Decimal(100)
 
 DUPLICATE_REASON = "duplicate"
@@ -43,7 +42,7 @@ _PERCENT_REVENUE = {RevenueType.RPS, RevenueType.RPA_RPS}
 
 def money(value: Decimal) -> Decimal:
     """Exactly 4 decimal places, half-up: what a Money column holds."""
-    return value.quantize(_PLACES, ROUND_HALF_UP)
+    return value.quantize(MONEY_QUANTUM, ROUND_HALF_UP)
 
 
 def percent_of(amount: Decimal, percent: Decimal) -> Decimal:
@@ -71,8 +70,7 @@ def has_fixed_part(plan: Plan) -> bool:
     )
 
 
-@dataclass(frozen=True)
-class Earning:
+class Earning(NamedTuple):
     payout: Decimal
     revenue: Decimal
 

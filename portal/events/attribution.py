@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import functools
 import uuid
-from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 from flask import current_app
 from sqlalchemy import select
@@ -17,8 +16,7 @@ from portal.tracking.models import Click
 _CHUNK = 1000
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     """The traffic an event is credited to; None everywhere means unattributed."""
 
     click_id: uuid.UUID | None

@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from portal.types import MONEY_SCALE
+from portal.types import MONEY_QUANTUM, MONEY_SCALE
 
 MAX_STRING = 2048
 MAX_AMOUNT = Decimal(10) ** (18 - MONEY_SCALE)  # NUMERIC(18, 4)
@@ -51,7 +51,7 @@ def _amount(value: Any) -> Decimal:
         raise ValueError("must be a finite number")
     if abs(amount) >= MAX_AMOUNT:
         raise ValueError(f"must be less than {MAX_AMOUNT:,} in absolute value")
-    exact = amount.quantize(Decimal(1).scaleb(-MONEY_SCALE))
+    exact = amount.quantize(MONEY_QUANTUM)
     if exact != amount:
         raise ValueError(f"has more than {MONEY_SCALE} decimal places")
     return exact

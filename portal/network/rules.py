@@ -10,9 +10,9 @@ from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
 
 from portal.network.models import PayoutType, RevenueType
+from portal.types import MONEY_QUANTUM, MONEY_SCALE
 
 MAX_URL = 2048
-MONEY_PLACES = 4
 MAX_AMOUNT = Decimal("1000000000")  # far above any commission, far below NUMERIC(18,4)
 CURRENCY = re.compile(r"[A-Z]{3}")
 COUNTRY = re.compile(r"[A-Z]{2}")
@@ -107,10 +107,10 @@ def decimal(errors: dict, field: str, value, upper: Decimal = MAX_AMOUNT) -> Dec
         errors[field] = "It cannot be negative."
     elif number > upper:
         errors[field] = f"It cannot be more than {upper:,}."
-    elif number.as_tuple().exponent < -MONEY_PLACES:
-        errors[field] = f"Use at most {MONEY_PLACES} decimal places."
+    elif number.as_tuple().exponent < -MONEY_SCALE:
+        errors[field] = f"Use at most {MONEY_SCALE} decimal places."
     else:
-        return number.quantize(Decimal(1).scaleb(-MONEY_PLACES))
+        return number.quantize(MONEY_QUANTUM)
     return None
 
 

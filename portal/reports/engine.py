@@ -14,9 +14,9 @@ from portal.network.models import Advertiser, Offer, Publisher
 from portal.reports.models import ReportRollup as R
 from portal.reports.rollups import level_for
 from portal.reports.query import DIMENSIONS, METRICS, PAGE_SIZE, SUMMED_METRICS, ReportQuery
+from portal.types import MONEY_QUANTUM
 
 RATE_PLACES = Decimal("0.01")
-MONEY_PLACES = Decimal("0.0001")
 NONE_LABEL = "(none)"
 
 # Dimension -> rollup column (date is computed from the hour).
@@ -130,7 +130,7 @@ def _metric_values(sums: dict) -> dict[str, int | Decimal]:
     values["conversion_rate"] = (
         (Decimal(values["conversion_count"]) * 100 / clicks).quantize(RATE_PLACES) if clicks else Decimal("0.00")
     )
-    values["epc"] = (values["total_reward"] / clicks).quantize(MONEY_PLACES) if clicks else Decimal("0.0000")
+    values["epc"] = (values["total_reward"] / clicks).quantize(MONEY_QUANTUM) if clicks else Decimal("0.0000")
     return values
 
 
