@@ -17,6 +17,7 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    StringConstraints,
     Field,
     ValidationError,
     model_validator,
@@ -31,12 +32,6 @@ _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 class InvalidItem(ValueError):
     """One event (or user) that cannot be accepted; the message names the field(s) at fault."""
-
-
-def _strict_string(value: Any) -> str:
-    if not isinstance(value, str):
-        raise ValueError("must be a string")
-    return value
 
 
 def _amount(value: Any) -> Decimal:
@@ -106,16 +101,7 @@ def _number(value: Any) -> Decimal | int:
 
 def _text(max_length: int, min_length: int = 0):
     """A string of bounded length (JSON numbers and booleans are not silently turned into strings)."""
-
-    def check(value: Any) -> str:
-        _strict_string(value)
-        if len(value) < min_length:
-            raise ValueError("must not be empty" if min_length == 1 else f"must be at least {min_length} characters")
-        if len(value) > max_length:
-            raise ValueError(f"must be at most {max_length} characters")
-        return value
-
-    return Annotated[str, BeforeValidator(check)]
+    return Annotated[str, StringConstraints(strict=True, min_length=min_length, max_length=max_length)]
 
 
 Text = _text(MAX_STRING)
@@ -346,6 +332,18 @@ def _walk(value: Any, path: str, depth: int = 0) -> None:
             _walk(item, f"{path}[{n}]", depth + 1)
 
 
+# Our words for the errors of pydantic's own checks (the text fields' type and length), by error type.
+_MESSAGES = {
+    "missing": lambda ctx: "is required",
+    "extra_forbidden": lambda ctx: "is not allowed",
+    "string_type": lambda ctx: "must be a string",
+    "string_too_short": lambda ctx: (
+        "must not be empty" if ctx["min_length"] == 1 else f"must be at least {ctx['min_length']} characters"
+    ),
+    "string_too_long": lambda ctx: f"must be at most {ctx['max_length']} characters",
+}
+
+
 def _field_errors(exc: ValidationError, prefix: str) -> str:
     messages = []
     for error in exc.errors(include_url=False):
@@ -353,10 +351,8 @@ def _field_errors(exc: ValidationError, prefix: str) -> str:
         loc = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error["loc"]).lstrip(".")
         if not loc and ": " in message:  # model-level checks name their field in the message
             loc, message = message.split(": ", 1)
-        if error["type"] == "missing":
-            message = "is required"
-        elif error["type"] == "extra_forbidden":
-            message = "is not allowed"
+        if error["type"] in _MESSAGES:
+            message = _MESSAGES[error["type"]](error.get("ctx", {}))
         field = f"{prefix}.{loc}" if prefix and loc else (prefix or loc)
         messages.append(f"{field}: {message}" if field else message)
     return "; ".join(messages)

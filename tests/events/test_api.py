@@ -90,6 +90,9 @@ def test_the_request_id_reaches_error_responses_too(send):
         ({"type": "registration", "player_id": "p" * 256}, "player_id: must be at most 255 characters"),
         ({"type": "registration", "player_id": 42}, "player_id: must be a string"),
         ({"type": "registration", "player_id": "p", "idempotency_key": ""}, "idempotency_key: must not be empty"),
+        ({"type": "registration", "player_id": True}, "player_id: must be a string"),
+        ({"type": "pageview", "site_id": None, "session_id": "s"}, "site_id: must be a string"),
+        ({"type": "pageview", "site_id": "w", "session_id": "s", "utm": {"source": 7}}, "utm.source: must be a string"),
         ({"type": "registration", "player_id": "p", "note": "x" * 40_000}, "properties: larger than 32 KB"),
         ({"type": "pageview", "session_id": "s"}, "site_id: is required"),
         ({"type": "pageleave", "site_id": "w", "session_id": "s"}, "duration: is required"),
@@ -276,6 +279,16 @@ def test_a_user_without_identifiers_fails_alone(send):
     errors = [r["error"] for r in body["results"] if r["status"] == "error"]
     assert errors[0] == errors[1] and errors[0].startswith("users[0].identifiers: at least one of user_id")
     assert errors[2] == "users[2].events: must be a list of at least one event"
+
+
+def test_a_users_identifiers_are_checked_field_by_field(send):
+    body = {"users": [
+        {"identifiers": {"email": "a@"}, "events": [{"type": "registration"}]},
+        {"identifiers": {"user_id": "u", "phone_number": "1" * 33}, "events": [{"type": "registration"}]},
+    ]}
+    errors = [r["error"] for r in send(body).get_json()["results"]]
+    assert errors == ["users[0].identifiers.email: must be at least 3 characters",
+                      "users[1].identifiers.phone_number: must be at most 32 characters"]
 
 
 def test_a_user_batch_event_error_names_user_and_event(send):
