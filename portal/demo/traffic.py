@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import uuid_utils
 from sqlalchemy import select
-from uuid_utils import UUID as RustUUID
 
 from portal.demo.funnel import Funnel
 from portal.extensions import db
@@ -98,7 +98,7 @@ def uuid7_at(moment: datetime, rng: random.Random) -> uuid.UUID:
     """A UUIDv7 whose timestamp is `moment`, so ids sort like the traffic they name."""
     millis = int(moment.timestamp() * 1000)
     value = (millis << 80) | rng.getrandbits(80)
-    return uuid.UUID(int=RustUUID(int=value, version=7).int)
+    return uuid.UUID(int=uuid_utils.UUID(int=value, version=7).int)  # sets the version and variant bits
 
 
 def poisson(rng: random.Random, mean: float) -> int:
