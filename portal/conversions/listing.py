@@ -98,18 +98,21 @@ def payout_totals(scope: Scope, filters: ConversionFilters) -> list[tuple[str, s
 def conversion_or_404(scope: Scope, conversion_id: int, for_update: bool = False) -> Conversion:
     """Load one conversion inside `scope`; another tenant's (or a missing) conversion is 404."""
     stmt = scope.apply(select(Conversion).where(Conversion.id == conversion_id))
-    conversion = db.session.scalar(stmt.with_for_update() if for_update else stmt)
+    conversion = db.session.scalar(stmt.with_for_update(key_share=True) if for_update else stmt)
     if conversion is None:
         abort(404)
     return conversion
 
 
 def conversions_in_scope(scope: Scope, ids: list[int]) -> list[Conversion]:
-    """The conversions among `ids` that `scope` reaches, locked for the change; others are simply absent."""
+    """The conversions among `ids` that `scope` reaches, locked for the change; others are simply absent.
+
+    The lock is FOR NO KEY UPDATE, as a review never changes an id: rows written elsewhere that refer to
+    these conversions (history, points awards) check their key without waiting for the review."""
     if not ids:
         return []
     stmt = scope.apply(select(Conversion).where(Conversion.id.in_(ids))).order_by(Conversion.id)
-    return list(db.session.scalars(stmt.with_for_update()))
+    return list(db.session.scalars(stmt.with_for_update(key_share=True)))
 
 
 @dataclass

@@ -88,7 +88,7 @@ def record_payout(
     # Lock the rows in id order first, the order bulk review locks them in, so the two never deadlock;
     # the guarded UPDATE below is still what decides (a row paid meanwhile no longer matches it).
     db.session.execute(
-        select(Conversion.id).where(*_payable_where(publisher.id, currency, period_end)).order_by(Conversion.id).with_for_update()
+        select(Conversion.id).where(*_payable_where(publisher.id, currency, period_end)).order_by(Conversion.id).with_for_update(key_share=True)
     ).all()
     marked = (
         update(Conversion)

@@ -95,3 +95,40 @@ def test_concurrent_repeats_earn_once_and_every_row_names_a_stored_event_and_pla
         select(Conversion.id).where(Conversion.player_id.not_in(select(Player.id))),
     ]
     assert [db.session.scalars(query).all() for query in orphans] == [[], [], []]
+
+
+def test_a_review_lock_does_not_hold_up_rows_that_refer_to_the_conversion(app):
+    """A bulk review holds its conversions until it commits; a points award or a history row written
+    meanwhile by another transaction only checks the conversion's key, and must not wait for the review."""
+    import threading
+
+    from sqlalchemy import text
+
+    from portal.conversions.listing import Scope, conversions_in_scope
+    from portal.conversions.models import ConversionChange
+    from portal.types import utcnow
+    from tests.factories import ConversionFactory
+
+    conversion_id = ConversionFactory().id
+    db.session.commit()
+    locked, done = threading.Event(), threading.Event()
+
+    def review():
+        with app.app_context():
+            assert conversions_in_scope(Scope(), [conversion_id])
+            locked.set()
+            done.wait(10)
+            db.session.rollback()
+            db.session.remove()
+
+    reviewer = threading.Thread(target=review)
+    reviewer.start()
+    try:
+        assert locked.wait(10)
+        db.session.execute(text("SET LOCAL lock_timeout = '2s'"))  # fails here if the key check waits
+        db.session.add(ConversionChange(conversion_id=conversion_id, changed_at=utcnow(), to_status="approved"))
+        db.session.commit()
+    finally:
+        done.set()
+        reviewer.join(10)
+    assert db.session.scalar(select(func.count()).where(ConversionChange.conversion_id == conversion_id)) == 1

@@ -159,8 +159,9 @@ def test_a_player_created_by_another_request_after_the_look_up_is_read_again(adv
 
 def test_events_naming_a_player_another_request_is_attributing_do_not_wait_for_it(app, advertiser):
     # One request holds a player's lock while it attributes it; another request's event rows name that
-    # player. Their foreign-key check must not queue behind the lock: with FOR UPDATE, two requests
-    # holding and checking players in opposite orders deadlocked (seen in bench/events.py).
+    # player and must not queue behind the lock. While events.player_id had a foreign key, its check did
+    # with FOR UPDATE, and two requests holding and checking players in opposite orders deadlocked (seen
+    # in bench/events.py). The key is gone (migration 0011); the lock stays FOR NO KEY UPDATE.
     import threading
 
     from sqlalchemy import text
