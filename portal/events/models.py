@@ -40,7 +40,6 @@ class Event(db.Model):
     __tablename__ = "events"
     __table_args__ = (
         UniqueConstraint("advertiser_id", "idempotency_key"),
-        Index("ix_events_publisher_occurred", "publisher_id", "occurred_at"),
         Index("ix_events_advertiser_occurred", "advertiser_id", "occurred_at"),
     )
 
