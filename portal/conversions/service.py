@@ -223,14 +223,21 @@ class _Context:
                 )
             ):
                 ctx.clicks[row[0]] = (tuple(row[1:6]), row[6])
-        # Earlier earnings matter only to the offer events whose duplicate rule refuses a second conversion.
-        checked = sorted(
+        # Earlier earnings matter only to the events whose offer event refuses a second conversion (and
+        # never to chargebacks): only their players and offer events are looked up.
+        checked = {
             offer_event.id for (offer_id, _), offer_event in ctx.offer_events.items()
             if not (ctx.offers[offer_id].allow_duplicate_conversions and offer_event.allow_multiple_events)
-        )
-        players = sorted({e.player_id for e in events if e.player_id})
-        if players and checked:
-            ctx.earlier = set(run(_earlier_statement(dialect_name()), {"players": players, "offer_events": checked}))
+        }
+        asked = {
+            (e.player_id, offer_event.id) for e in events
+            if e.player_id and e.type != commission.CHARGEBACK
+            and (offer_event := ctx._offer_event(e.offer_id, e)) is not None and offer_event.id in checked
+        }
+        if asked:
+            ctx.earlier = set(run(_earlier_statement(dialect_name()), {
+                "players": sorted({player for player, _ in asked}), "offer_events": sorted({oe for _, oe in asked}),
+            }))
         ctx.balances = _lock_balances(
             {(e.publisher_id, e.offer_id, e.currency) for e in events if e.type == commission.REVENUE and e.currency}
         )
