@@ -236,7 +236,8 @@ class _Context:
         }
         if asked:
             ctx.earlier = set(run(_earlier_statement(dialect_name()), {
-                "players": sorted({player for player, _ in asked}), "offer_events": sorted({oe for _, oe in asked}),
+                "players": sorted({player_id for player_id, _ in asked}),
+                "offer_events": sorted({offer_event_id for _, offer_event_id in asked}),
             }))
         ctx.balances = _lock_balances(
             {(e.publisher_id, e.offer_id, e.currency) for e in events if e.type == commission.REVENUE and e.currency}
