@@ -40,7 +40,7 @@ class Event(db.Model):
     __tablename__ = "events"
     __table_args__ = (
         UniqueConstraint("advertiser_id", "idempotency_key"),
-        Index("ix_events_advertiser_occurred", "advertiser_id", "occurred_at"),
+        Index("ix_events_advertiser_received", "advertiser_id", "received_at"),  # the dashboard's count
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)  # UUIDv7
