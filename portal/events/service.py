@@ -359,8 +359,8 @@ def _properties(event: EventIn) -> dict:
     `model_dump(exclude_unset=True, exclude=EventIn.COLUMNS)` gives, in its order, without its cost."""
     given = event.model_fields_set
     found = {name: getattr(event, name) for name in _property_fields(type(event)) if name in given}
-    if event.__pydantic_extra__:
-        found.update(event.__pydantic_extra__)
+    if event.model_extra:
+        found.update(event.model_extra)
     return _json_safe(found)
 
 
