@@ -3,9 +3,11 @@ context and database session, all released together by a barrier."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 
 import pytest
+from sqlalchemy import text
 
 from portal.extensions import db
 
@@ -39,3 +41,32 @@ def run_together(app, work: Callable, items: Iterable, timeout: float = 60) -> l
     assert not failures, failures
     assert len(results) == len(items), "a thread did not finish in time"
     return results
+
+
+@contextmanager
+def held_elsewhere(app, take_locks: Callable[[], object]) -> Iterator[None]:
+    """Run `take_locks()` in another thread's transaction and keep its locks while the block runs; the
+    test's own session may wait at most 2 s for a lock inside the block, so waiting on them fails it."""
+    locked, done, failures = threading.Event(), threading.Event(), []
+
+    def hold():
+        try:
+            with app.app_context():
+                take_locks()
+                locked.set()
+                done.wait(10)
+                db.session.rollback()
+                db.session.remove()
+        except Exception as exc:  # pragma: no cover - surfaced by the assertion below
+            failures.append(exc)
+            locked.set()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert locked.wait(10) and not failures, failures
+        db.session.execute(text("SET LOCAL lock_timeout = '2s'"))
+        yield
+    finally:
+        done.set()
+        holder.join(10)

@@ -12,7 +12,7 @@ from portal.events.models import Event, Player
 from portal.extensions import db
 from portal.network.models import CustomThrottle, PayoutType, ThrottleStatus
 from portal.tracking.models import Click
-from tests.concurrency import require_postgresql, run_together
+from tests.concurrency import held_elsewhere, require_postgresql, run_together
 from tests.conversions.test_engine import EVENTS_URL, click_on, cpa_offer, event, ngr, revshare_offer
 from tests.factories import PublisherFactory
 
@@ -100,10 +100,6 @@ def test_concurrent_repeats_earn_once_and_every_row_names_a_stored_event_and_pla
 def test_a_review_lock_does_not_hold_up_rows_that_refer_to_the_conversion(app):
     """A bulk review holds its conversions until it commits; a points award or a history row written
     meanwhile by another transaction only checks the conversion's key, and must not wait for the review."""
-    import threading
-
-    from sqlalchemy import text
-
     from portal.conversions.listing import Scope, conversions_in_scope
     from portal.conversions.models import ConversionChange
     from portal.types import utcnow
@@ -111,24 +107,7 @@ def test_a_review_lock_does_not_hold_up_rows_that_refer_to_the_conversion(app):
 
     conversion_id = ConversionFactory().id
     db.session.commit()
-    locked, done = threading.Event(), threading.Event()
-
-    def review():
-        with app.app_context():
-            assert conversions_in_scope(Scope(), [conversion_id])
-            locked.set()
-            done.wait(10)
-            db.session.rollback()
-            db.session.remove()
-
-    reviewer = threading.Thread(target=review)
-    reviewer.start()
-    try:
-        assert locked.wait(10)
-        db.session.execute(text("SET LOCAL lock_timeout = '2s'"))  # fails here if the key check waits
+    with held_elsewhere(app, lambda: conversions_in_scope(Scope(), [conversion_id])):
         db.session.add(ConversionChange(conversion_id=conversion_id, changed_at=utcnow(), to_status="approved"))
-        db.session.commit()
-    finally:
-        done.set()
-        reviewer.join(10)
+        db.session.commit()  # fails if the key check waits for the review's lock
     assert db.session.scalar(select(func.count()).where(ConversionChange.conversion_id == conversion_id)) == 1

@@ -162,37 +162,16 @@ def test_events_naming_a_player_another_request_is_attributing_do_not_wait_for_i
     # player and must not queue behind the lock. While events.player_id had a foreign key, its check did
     # with FOR UPDATE, and two requests holding and checking players in opposite orders deadlocked (seen
     # in bench/events.py). The key is gone (migration 0011); the lock stays FOR NO KEY UPDATE.
-    import threading
-
-    from sqlalchemy import text
-
     from portal.events import players
-    from tests.concurrency import require_postgresql
+    from tests.concurrency import held_elsewhere, require_postgresql
 
     require_postgresql()
     ingest(advertiser.id, deposit("p-locked", "5.00"))  # no click: unattributed, so a later request locks it
     db.session.commit()
     player_id = db.session.scalar(select(Player.id).where(Player.external_id == "p-locked"))
-    locked, done = threading.Event(), threading.Event()
-
-    def hold_the_lock():
-        with app.app_context():
-            players._lock(advertiser.id, ["p-locked"])
-            locked.set()
-            done.wait(10)
-            db.session.rollback()
-            db.session.remove()
-
-    holder = threading.Thread(target=hold_the_lock)
-    holder.start()
-    try:
-        assert locked.wait(10)
-        db.session.execute(text("SET LOCAL lock_timeout = '2s'"))
+    with held_elsewhere(app, lambda: players._lock(advertiser.id, ["p-locked"])):
         row = {"id": uuid7(), "advertiser_id": advertiser.id, "body_hash": "x", "type": "deposit", "player_id": player_id,
                "occurred_at": utcnow(), "received_at": utcnow(), "properties": {}}
-        db.session.execute(Event.__table__.insert(), row)  # waits, then fails, if the lock blocks the key check
+        db.session.execute(Event.__table__.insert(), row)  # fails if it waits for the player's lock
         db.session.commit()
-    finally:
-        done.set()
-        holder.join(10)
     assert db.session.scalar(select(func.count()).select_from(Event).where(Event.player_id == player_id)) == 2
