@@ -29,8 +29,9 @@ class Conversion(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # No foreign keys on the event, player and dimension ids, as on events (migrations 0010 and 0011 say why).
-    event_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    # No foreign keys on the event, player and dimension ids, as on events (migrations 0010 and 0011 say why);
+    # no index on the event id either: nothing looks a conversion up by it (0014).
+    event_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     click_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     publisher_id: Mapped[int] = mapped_column()
     offer_id: Mapped[int] = mapped_column()
@@ -52,7 +53,10 @@ class Conversion(db.Model):
     # The admin payout that paid it (portal.rewards.payouts): set together with paid_at.
     payout_id: Mapped[int | None] = mapped_column(ForeignKey("payouts.id"), index=True)
 
-    changes = relationship("ConversionChange", order_by="ConversionChange.id")
+    changes = relationship(
+        "ConversionChange", primaryjoin="Conversion.id == foreign(ConversionChange.conversion_id)",
+        order_by="ConversionChange.id", viewonly=True,
+    )
 
 
 class ConversionChange(db.Model):
@@ -61,7 +65,8 @@ class ConversionChange(db.Model):
     __tablename__ = "conversion_changes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    conversion_id: Mapped[int] = mapped_column(ForeignKey("conversions.id"), index=True)
+    # No foreign key: written only for a conversion just inserted or locked for a review (migration 0014).
+    conversion_id: Mapped[int] = mapped_column(index=True)
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     from_status: Mapped[str | None] = mapped_column(String(16))
