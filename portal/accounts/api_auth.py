@@ -1,18 +1,14 @@
 """API-key authentication shared by the JSON APIs: the header, the look-up, and when a key was last used."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 from flask import Response, request
 from sqlalchemy import or_, update
 
 from portal.accounts.models import ApiKey
-from portal.accounts.service import LiveKey, find_live_key
+from portal.accounts.service import LAST_USED_EVERY, LiveKey, find_live_key
 from portal.extensions import db
 from portal.ops.errors import error_response
 from portal.types import utcnow
-
-LAST_USED_EVERY = timedelta(minutes=1)
 
 
 def key_from_header(header: str) -> LiveKey | Response:
@@ -26,15 +22,15 @@ def key_from_header(header: str) -> LiveKey | Response:
     return key
 
 
-def note_key_use(key_id: int, last_used_at: datetime | None) -> None:
-    """Record when the key was last used, at most once a minute: not a row write on every request.
-    Flushes in the caller's transaction."""
-    now = utcnow()
-    if last_used_at and now - last_used_at < LAST_USED_EVERY:
+def note_key_use(key: LiveKey) -> None:
+    """Record when the key was last used, at most once a minute (`LiveKey.use_to_note`): not a row write on
+    every request. Flushes in the caller's transaction."""
+    if not key.use_to_note:
         return
+    now = utcnow()
     db.session.execute(
         update(ApiKey)
-        .where(ApiKey.id == key_id, or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < now - LAST_USED_EVERY))
+        .where(ApiKey.id == key.id, or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < now - LAST_USED_EVERY))
         .values(last_used_at=now)
         .execution_options(synchronize_session=False)
     )

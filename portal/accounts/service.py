@@ -6,20 +6,22 @@ import hashlib
 import hmac
 import re
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from email_validator import EmailNotValidError, validate_email
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import STAFF_ROLES, ApiKey, Role, User, UserStatus
 from portal.accounts.passwords import hash_password, password_problem, verify_password
+from portal.events.bulk import run
 from portal.extensions import db
 from portal.types import utcnow
 
 API_KEY_PREFIX = "tl_"
+LAST_USED_EVERY = timedelta(minutes=1)  # how often a key's last use is written: not a row write per request
 USERS_PER_PAGE = 50
 
 
@@ -127,18 +129,22 @@ class LiveKey(NamedTuple):
     id: int
     advertiser_id: int | None
     key_hash: str
-    last_used_at: datetime | None
+    use_to_note: bool  # last used over LAST_USED_EVERY ago, or never: `note_key_use` records this use
 
 
 def find_live_key(secret: str | None) -> LiveKey | None:
-    """The live key matching `secret`, or None. The lookup is by hash, the final check constant-time."""
+    """The live key matching `secret`, or None. The lookup is by hash, the final check constant-time.
+
+    Every API request runs it first, so it goes straight to the driver (`run`): through the ORM session
+    it cost about 0.3 ms more per request."""
     if not secret or not secret.startswith(API_KEY_PREFIX):
         return None
     digest = _digest(secret)
-    row = db.session.execute(_key_statement(), {"digest": digest}).first()
-    if row is None or row.revoked_at is not None or not hmac.compare_digest(row.key_hash, digest):
+    rows = run(_key_statement(), {"digest": digest, "noted_before": utcnow() - LAST_USED_EVERY})
+    if not rows or not hmac.compare_digest(rows[0][2], digest):
         return None
-    return LiveKey(row.id, row.advertiser_id, row.key_hash, row.last_used_at)
+    key_id, advertiser_id, key_hash, use_to_note = rows[0]
+    return LiveKey(key_id, advertiser_id, key_hash, bool(use_to_note))
 
 
 def find_api_key(secret: str | None) -> ApiKey | None:
@@ -149,10 +155,12 @@ def find_api_key(secret: str | None) -> ApiKey | None:
 
 @functools.cache
 def _key_statement():
-    """The key with hash `digest`, as the columns `find_live_key` reads; built once."""
+    """The unrevoked key with hash `digest`, as `LiveKey`'s columns: whether its last use was noted
+    before `noted_before` is worked out in the query, so no time comes back through `run`; built once."""
     keys = ApiKey.__table__
-    return select(keys.c.id, keys.c.advertiser_id, keys.c.key_hash, keys.c.last_used_at, keys.c.revoked_at).where(
-        keys.c.key_hash == bindparam("digest")
+    use_to_note = or_(keys.c.last_used_at.is_(None), keys.c.last_used_at < bindparam("noted_before", type_=keys.c.last_used_at.type))
+    return select(keys.c.id, keys.c.advertiser_id, keys.c.key_hash, use_to_note.label("use_to_note")).where(
+        keys.c.key_hash == bindparam("digest"), keys.c.revoked_at.is_(None)
     )
 
 

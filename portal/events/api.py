@@ -31,8 +31,7 @@ def authenticate_advertiser_key():
         return key
     if key.advertiser_id is None:
         return error_response(403, "Forbidden", "Only an advertiser's API key may send events; this is a network key.")
-    g.events_key_id, g.events_advertiser_id, g.events_key_hash = key.id, key.advertiser_id, key.key_hash
-    g.events_key_last_used = key.last_used_at
+    g.events_key, g.events_advertiser_id, g.events_key_hash = key, key.advertiser_id, key.key_hash
 
 
 def _rate_limit() -> str:
@@ -50,7 +49,7 @@ def receive_events():
         result = ingest(g.events_advertiser_id, parse_payload(request.get_data(cache=False)))
     except BadPayload as exc:
         return error_response(400, "Bad Request", str(exc))
-    note_key_use(g.events_key_id, g.events_key_last_used)
+    note_key_use(g.events_key)
     db.session.commit()
     return _respond(result)
 

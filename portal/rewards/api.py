@@ -37,7 +37,7 @@ def authenticate_network_key():
     if key.advertiser_id is not None:
         return error_response(401, "Unauthorized", "The rewards API takes a network API key, not an advertiser's.")
     g.rewards_key_hash = key.key_hash
-    note_key_use(key.id, key.last_used_at)
+    note_key_use(key)
     db.session.commit()
     return None
 
