@@ -136,7 +136,7 @@ def find_live_key(secret: str | None) -> LiveKey | None:
     """The live key matching `secret`, or None. The lookup is by hash, the final check constant-time.
 
     Every API request runs it first, so it goes straight to the driver (`run`): through the ORM session
-    it cost about 0.3 ms more per request."""
+    it cost 0.35 ms or more of CPU per request on top."""
     if not secret or not secret.startswith(API_KEY_PREFIX):
         return None
     digest = _digest(secret)
@@ -158,7 +158,8 @@ def _key_statement():
     """The unrevoked key with hash `digest`, as `LiveKey`'s columns: whether its last use was noted
     before `noted_before` is worked out in the query, so no time comes back through `run`; built once."""
     keys = ApiKey.__table__
-    use_to_note = or_(keys.c.last_used_at.is_(None), keys.c.last_used_at < bindparam("noted_before", type_=keys.c.last_used_at.type))
+    noted_before = bindparam("noted_before", type_=keys.c.last_used_at.type)
+    use_to_note = or_(keys.c.last_used_at.is_(None), keys.c.last_used_at < noted_before)
     return select(keys.c.id, keys.c.advertiser_id, keys.c.key_hash, use_to_note.label("use_to_note")).where(
         keys.c.key_hash == bindparam("digest"), keys.c.revoked_at.is_(None)
     )
