@@ -108,7 +108,7 @@ def conversions_in_scope(scope: Scope, ids: list[int]) -> list[Conversion]:
     """The conversions among `ids` that `scope` reaches, locked for the change; others are simply absent.
 
     The lock is FOR NO KEY UPDATE, as a review never changes an id: rows written elsewhere that refer to
-    these conversions (history, points awards) check their key without waiting for the review."""
+    these conversions by key (points awards) check it without waiting for the review."""
     if not ids:
         return []
     stmt = scope.apply(select(Conversion).where(Conversion.id.in_(ids))).order_by(Conversion.id)

@@ -98,16 +98,16 @@ def test_concurrent_repeats_earn_once_and_every_row_names_a_stored_event_and_pla
 
 
 def test_a_review_lock_does_not_hold_up_rows_that_refer_to_the_conversion(app):
-    """A bulk review holds its conversions until it commits; a points award or a history row written
-    meanwhile by another transaction only checks the conversion's key, and must not wait for the review."""
+    """A bulk review holds its conversions until it commits; a points award written meanwhile by another
+    transaction only checks the conversion's key, and must not wait for the review. (History rows have
+    no key to their conversion since migration 0014; points awards keep theirs.)"""
     from portal.conversions.listing import Scope, conversions_in_scope
-    from portal.conversions.models import ConversionChange
-    from portal.types import utcnow
-    from tests.factories import ConversionFactory
+    from portal.rewards.models import PointsAward
+    from tests.factories import ConversionFactory, UserFactory
 
-    conversion_id = ConversionFactory().id
+    conversion_id, user_id = ConversionFactory().id, UserFactory().id
     db.session.commit()
     with held_elsewhere(app, lambda: conversions_in_scope(Scope(), [conversion_id])):
-        db.session.add(ConversionChange(conversion_id=conversion_id, changed_at=utcnow(), to_status="approved"))
+        db.session.add(PointsAward(conversion_id=conversion_id, user_id=user_id, points=10))
         db.session.commit()  # fails if the key check waits for the review's lock
-    assert db.session.scalar(select(func.count()).where(ConversionChange.conversion_id == conversion_id)) == 1
+    assert db.session.scalar(select(func.count()).where(PointsAward.conversion_id == conversion_id)) == 1
