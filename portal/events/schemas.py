@@ -17,8 +17,8 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
-    StringConstraints,
     Field,
+    StringConstraints,
     ValidationError,
     model_validator,
 )

@@ -12,8 +12,8 @@ from portal.extensions import db
 from portal.links.models import MarketingSource, TrackingLink
 from portal.network.models import Advertiser, Offer, Publisher
 from portal.reports.models import ReportRollup as R
-from portal.reports.rollups import level_for
 from portal.reports.query import DIMENSIONS, METRICS, PAGE_SIZE, SUMMED_METRICS, ReportQuery
+from portal.reports.rollups import level_for
 from portal.types import MONEY_QUANTUM
 
 RATE_PLACES = Decimal("0.01")

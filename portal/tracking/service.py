@@ -9,8 +9,8 @@ import logging
 import re
 import uuid
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit, urlunsplit
 
