@@ -10,7 +10,7 @@ from urllib.parse import quote
 from flask import current_app
 from markupsafe import escape
 from PIL import Image
-from sqlalchemy import Select, and_, case, exists, select
+from sqlalchemy import Select, and_, case, exists, select, true
 from sqlalchemy.orm import selectinload
 
 from portal.creatives.models import Creative
@@ -54,9 +54,12 @@ class Size:
 # --- admin -------------------------------------------------------------------------------------------
 
 
-def upload_creative(*, offer_id: int, name: str, alt_text: str, width: int, height: int, data: bytes) -> Creative:
-    """Store the banner and add its Creative; the image must be exactly the declared width × height."""
-    offer = db.session.get(Offer, offer_id)
+def upload_creative(
+    *, offer_id: int, name: str, alt_text: str, width: int, height: int, data: bytes, offers=true()
+) -> Creative:
+    """Store the banner and add its Creative for one of `offers` (those the staff user reaches); the image must be
+    exactly the declared width × height."""
+    offer = db.session.scalar(select(Offer).where(Offer.id == offer_id, offers))
     if offer is None or offer.archived_at is not None:
         raise CreativeError("offer_id", "Choose an offer that is not archived.")
     name = name.strip()
@@ -115,21 +118,25 @@ def restore_creative(creative: Creative) -> Creative:
     return creative
 
 
-def admin_creatives(offer_id: int | None = None, size: Size | None = None, page: int = 1):
-    """A page of every creative, newest first, optionally of one offer and one size."""
-    query = select(Creative).options(selectinload(Creative.offer)).order_by(Creative.created_at.desc(), Creative.id.desc())
+def admin_creatives(offer_id: int | None = None, size: Size | None = None, page: int = 1, within=true()):
+    """A page of the creatives `within` reach, newest first, optionally of one offer and one size."""
+    query = (
+        select(Creative).where(within).options(selectinload(Creative.offer))
+        .order_by(Creative.created_at.desc(), Creative.id.desc())
+    )
     query = _filtered(query, offer_id, size)
     return db.paginate(
         query, page=max(page, 1), per_page=CREATIVES_PER_PAGE, max_per_page=CREATIVES_PER_PAGE, error_out=False
     )
 
 
-def uploadable_offers() -> list[Offer]:
-    return list(db.session.scalars(select(Offer).where(Offer.archived_at.is_(None)).order_by(Offer.name, Offer.id)))
+def uploadable_offers(offers=true()) -> list[Offer]:
+    stmt = select(Offer).where(Offer.archived_at.is_(None), offers).order_by(Offer.name, Offer.id)
+    return list(db.session.scalars(stmt))
 
 
-def offers_with_creatives() -> list[Offer]:
-    query = select(Offer).where(exists().where(Creative.offer_id == Offer.id)).order_by(Offer.name, Offer.id)
+def offers_with_creatives(offers=true()) -> list[Offer]:
+    query = select(Offer).where(exists().where(Creative.offer_id == Offer.id), offers).order_by(Offer.name, Offer.id)
     return list(db.session.scalars(query))
 
 

@@ -1,4 +1,5 @@
-"""Creatives pages: the admin's banner list and upload, the publisher's gallery and embed code, the banner files."""
+"""Creatives pages: the admin's banner list and upload (within the staff user's reach over offers,
+portal.network.reach), the publisher's gallery and embed code, the banner files."""
 from __future__ import annotations
 
 from flask import (
@@ -14,17 +15,20 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy import select
 
 from portal.accounts.auth import role_required
-from portal.accounts.models import STAFF_ROLES, Role
+from portal.accounts.models import Role
 from portal.creatives import service
 from portal.creatives.forms import (
     ArchiveCreativeForm,
     CreativeFilterForm,
     UploadCreativeForm,
 )
+from portal.creatives.models import Creative
 from portal.creatives.storage import FORMATS, BannerError, banner_path
 from portal.extensions import db
+from portal.network.reach import advertiser_pages, found_or_404, offers_in_reach, rows_in_reach
 
 bp = Blueprint("creatives", __name__, url_prefix="/creatives")
 admin_bp = Blueprint("creatives_admin", __name__, url_prefix="/admin/creatives")
@@ -71,21 +75,24 @@ def banner(file_name: str):
 
 
 @admin_bp.get("")
-@role_required(*STAFF_ROLES)
+@advertiser_pages
 def index():
+    in_reach = rows_in_reach(current_user, Creative)
     filters = CreativeFilterForm(formdata=request.args)
-    filters.set_choices(service.offers_with_creatives(), service.creative_sizes())
-    page = service.admin_creatives(filters.offer_id(), filters.selected_size(), request.args.get("page", 1, type=int))
+    filters.set_choices(service.offers_with_creatives(offers_in_reach(current_user)),
+                        service.creative_sizes(select(Creative).where(in_reach)))
+    page_number = request.args.get("page", 1, type=int)
+    page = service.admin_creatives(filters.offer_id(), filters.selected_size(), page_number, in_reach)
     context = {"filters": filters, "page": page, "active": filters.active(), "archive_form": ArchiveCreativeForm()}
     template = "creatives/_admin_table.html" if _wants_partial() else "creatives/admin_index.html"
     return _vary(make_response(render_template(template, **context)))
 
 
 @admin_bp.route("/new", methods=["GET", "POST"])
-@role_required(*STAFF_ROLES)
+@advertiser_pages
 def upload():
     form = UploadCreativeForm()
-    form.set_offers(service.uploadable_offers())
+    form.set_offers(service.uploadable_offers(offers_in_reach(current_user)))
     if form.validate_on_submit():
         try:
             creative = service.upload_creative(
@@ -95,6 +102,7 @@ def upload():
                 width=form.width.data,
                 height=form.height.data,
                 data=form.file.data.read(),
+                offers=offers_in_reach(current_user),
             )
         except service.CreativeError as refused:
             getattr(form, refused.field).errors.append(refused.message)
@@ -107,21 +115,19 @@ def upload():
 
 
 @admin_bp.post("/<public_id>/archive")
-@role_required(*STAFF_ROLES)
+@advertiser_pages
 def archive(public_id: str):
     return _set_archived(public_id, service.archive_creative, "is archived: publishers no longer see it.")
 
 
 @admin_bp.post("/<public_id>/restore")
-@role_required(*STAFF_ROLES)
+@advertiser_pages
 def restore(public_id: str):
     return _set_archived(public_id, service.restore_creative, "is restored to the gallery.")
 
 
 def _set_archived(public_id: str, change, done: str):
-    creative = service.find_creative(public_id)
-    if creative is None:
-        abort(404)
+    creative = found_or_404(service.find_creative(public_id))
     form = ArchiveCreativeForm()
     if form.validate_on_submit():
         change(creative)

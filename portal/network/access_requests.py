@@ -1,7 +1,10 @@
-"""Publisher access to Private and Requires_Approval offers: requests, the admin's answers, direct grants."""
+"""Publisher access to Private and Requires_Approval offers: requests, the admin's answers, direct grants.
+
+`within` is the SQL condition for what the acting staff user reaches (portal.network.reach): the access rows of
+publishers out of their reach are neither shown nor granted."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import selectinload
 
 from portal.audit.service import record
@@ -11,26 +14,26 @@ from portal.network.rules import Invalid
 from portal.types import utcnow
 
 
-def offer_access_rows(offer_id: int) -> list[OfferAccess]:
-    """The offer's access rows: pending first, then by request time."""
+def offer_access_rows(offer_id: int, within=true()) -> list[OfferAccess]:
+    """The offer's access rows `within` reach: pending first, then by request time."""
     rows = db.session.scalars(
         select(OfferAccess)
-        .where(OfferAccess.offer_id == offer_id)
+        .where(OfferAccess.offer_id == offer_id, within)
         .options(selectinload(OfferAccess.publisher))
         .order_by(OfferAccess.requested_at, OfferAccess.id)
     )
     return sorted(rows, key=lambda row: row.status != AccessStatus.PENDING)
 
 
-def grantable_publishers(offer_id: int) -> list[Publisher]:
-    """Publishers not yet approved for the offer (not archived)."""
+def grantable_publishers(offer_id: int, within=true()) -> list[Publisher]:
+    """Publishers `within` reach not yet approved for the offer (not archived)."""
     approved = select(OfferAccess.publisher_id).where(
         OfferAccess.offer_id == offer_id, OfferAccess.status == AccessStatus.APPROVED
     )
     return list(
         db.session.scalars(
             select(Publisher)
-            .where(Publisher.archived_at.is_(None), Publisher.id.not_in(approved))
+            .where(Publisher.archived_at.is_(None), Publisher.id.not_in(approved), within)
             .order_by(Publisher.name, Publisher.id)
         )
     )
@@ -70,9 +73,10 @@ def reject_access(actor_id: int, access: OfferAccess) -> bool:
     return _decide(actor_id, access, AccessStatus.REJECTED, "reject")
 
 
-def grant_access(actor_id: int, offer: Offer, publisher_id: int | None) -> OfferAccess:
-    """The admin lets a publisher promote the offer without a request (or approves the pending one)."""
-    publisher = db.session.get(Publisher, publisher_id) if isinstance(publisher_id, int) else None
+def grant_access(actor_id: int, offer: Offer, publisher_id: int | None, within=true()) -> OfferAccess:
+    """The admin lets a publisher `within` reach promote the offer without a request (or approves the pending one)."""
+    found = select(Publisher).where(Publisher.id == publisher_id, within) if isinstance(publisher_id, int) else None
+    publisher = db.session.scalar(found) if found is not None else None
     if publisher is None or publisher.archived_at is not None:
         raise Invalid({"publisher_id": "Pick a publisher."})
     access = db.session.scalar(

@@ -3,10 +3,11 @@
 A custom payout replaces the offer's (or one offer event's) default plan for this publisher only; the
 plans module (portal/conversions/plans.py) picks the most specific active one. A throttle sends the
 given share of the publisher's conversions on an offer (optionally one event, optionally only traffic
-with given sub IDs) to its status."""
+with given sub IDs) to its status. `offers` is the SQL condition for the offers the acting staff user reaches
+(portal.network.reach): terms on other offers are neither shown nor made."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import selectinload
 
 from portal.audit.service import diff, record, snapshot
@@ -27,26 +28,31 @@ PAYOUT_FIELDS = ("offer_id", "offer_event_id", "active", *rules.TERMS_FIELDS)
 THROTTLE_FIELDS = ("offer_id", "offer_event_id", "percentage", "throttle_status", *SUB_FIELDS, "active")
 
 
-def term_offers() -> list[Offer]:
+def term_offers(offers=true()) -> list[Offer]:
     """Offers a custom term may name: not archived, with their events."""
-    return list(
-        db.session.scalars(
-            select(Offer).where(Offer.archived_at.is_(None)).options(selectinload(Offer.events)).order_by(Offer.name, Offer.id)
-        )
+    stmt = (
+        select(Offer).where(Offer.archived_at.is_(None), offers).options(selectinload(Offer.events))
+        .order_by(Offer.name, Offer.id)
     )
+    return list(db.session.scalars(stmt))
 
 
-def custom_payouts_of(publisher_id: int) -> list[CustomPayout]:
-    return list(db.session.scalars(select(CustomPayout).where(CustomPayout.publisher_id == publisher_id).order_by(CustomPayout.id)))
+def _terms_of(model, publisher_id: int, offers) -> list:
+    stmt = select(model).where(model.publisher_id == publisher_id, model.offer_id.in_(select(Offer.id).where(offers)))
+    return list(db.session.scalars(stmt.order_by(model.id)))
 
 
-def custom_throttles_of(publisher_id: int) -> list[CustomThrottle]:
-    return list(db.session.scalars(select(CustomThrottle).where(CustomThrottle.publisher_id == publisher_id).order_by(CustomThrottle.id)))
+def custom_payouts_of(publisher_id: int, offers=true()) -> list[CustomPayout]:
+    return _terms_of(CustomPayout, publisher_id, offers)
 
 
-def term_labels(publisher_id: int) -> dict:
+def custom_throttles_of(publisher_id: int, offers=true()) -> list[CustomThrottle]:
+    return _terms_of(CustomThrottle, publisher_id, offers)
+
+
+def term_labels(publisher_id: int, offers=true()) -> dict:
     """The publisher's custom payouts and throttles, with the offers and events they name (archived ones too)."""
-    payouts, throttles = custom_payouts_of(publisher_id), custom_throttles_of(publisher_id)
+    payouts, throttles = custom_payouts_of(publisher_id, offers), custom_throttles_of(publisher_id, offers)
     offer_ids = {row.offer_id for row in payouts + throttles}
     event_ids = {row.offer_event_id for row in payouts + throttles if row.offer_event_id}
     offers = db.session.scalars(select(Offer).where(Offer.id.in_(offer_ids))) if offer_ids else []
@@ -55,10 +61,12 @@ def term_labels(publisher_id: int) -> dict:
                 events_by_id={e.id: e for e in events})
 
 
-def _offer_and_event(errors: dict, values: dict, current: CustomPayout | CustomThrottle | None) -> tuple[int | None, int | None]:
-    """The offer (not archived, unless it is the row's own) and an optional event of that offer."""
+def _offer_and_event(
+    errors: dict, values: dict, current: CustomPayout | CustomThrottle | None, offers
+) -> tuple[int | None, int | None]:
+    """The offer (in reach; not archived, unless it is the row's own) and an optional event of that offer."""
     offer_id, event_id = values.get("offer_id"), values.get("offer_event_id")
-    offer = db.session.get(Offer, offer_id) if isinstance(offer_id, int) else None
+    offer = db.session.scalar(select(Offer).where(Offer.id == offer_id, offers)) if isinstance(offer_id, int) else None
     if offer is None or (offer.archived_at is not None and (current is None or current.offer_id != offer.id)):
         errors["offer_id"] = "Pick an offer that is not archived."
         return None, None
@@ -102,9 +110,9 @@ def _deleted(actor_id: int, obj, fields) -> None:
 # ---------------------------------------------------------------- custom payouts
 
 
-def _check_payout(publisher: Publisher, values: dict, payout: CustomPayout | None = None) -> dict:
+def _check_payout(publisher: Publisher, values: dict, payout: CustomPayout | None, offers) -> dict:
     errors: dict[str, str] = {}
-    offer_id, event_id = _offer_and_event(errors, values, payout)
+    offer_id, event_id = _offer_and_event(errors, values, payout, offers)
     cleaned = {
         "offer_id": offer_id,
         "offer_event_id": event_id,
@@ -128,16 +136,18 @@ def _check_payout(publisher: Publisher, values: dict, payout: CustomPayout | Non
     return cleaned
 
 
-def add_custom_payout(actor_id: int, publisher: Publisher, values: dict) -> CustomPayout:
+def add_custom_payout(actor_id: int, publisher: Publisher, values: dict, offers=true()) -> CustomPayout:
     _writable(publisher)
-    payout = CustomPayout(publisher_id=publisher.id, **_check_payout(publisher, values))
+    payout = CustomPayout(publisher_id=publisher.id, **_check_payout(publisher, values, None, offers))
     _created(actor_id, payout, PAYOUT_FIELDS)
     return payout
 
 
-def update_custom_payout(actor_id: int, publisher: Publisher, payout: CustomPayout, values: dict) -> dict:
+def update_custom_payout(
+    actor_id: int, publisher: Publisher, payout: CustomPayout, values: dict, offers=true()
+) -> dict:
     _writable(publisher)
-    return _changed(actor_id, payout, _check_payout(publisher, values, payout))
+    return _changed(actor_id, payout, _check_payout(publisher, values, payout, offers))
 
 
 def delete_custom_payout(actor_id: int, publisher: Publisher, payout: CustomPayout) -> None:
@@ -157,9 +167,9 @@ def _percentage(errors: dict, value) -> int | None:
     return int(text)
 
 
-def _check_throttle(values: dict, throttle: CustomThrottle | None = None) -> dict:
+def _check_throttle(values: dict, throttle: CustomThrottle | None, offers) -> dict:
     errors: dict[str, str] = {}
-    offer_id, event_id = _offer_and_event(errors, values, throttle)
+    offer_id, event_id = _offer_and_event(errors, values, throttle, offers)
     cleaned = {
         "offer_id": offer_id,
         "offer_event_id": event_id,
@@ -175,16 +185,18 @@ def _check_throttle(values: dict, throttle: CustomThrottle | None = None) -> dic
     return cleaned
 
 
-def add_custom_throttle(actor_id: int, publisher: Publisher, values: dict) -> CustomThrottle:
+def add_custom_throttle(actor_id: int, publisher: Publisher, values: dict, offers=true()) -> CustomThrottle:
     _writable(publisher)
-    throttle = CustomThrottle(publisher_id=publisher.id, **_check_throttle(values))
+    throttle = CustomThrottle(publisher_id=publisher.id, **_check_throttle(values, None, offers))
     _created(actor_id, throttle, THROTTLE_FIELDS)
     return throttle
 
 
-def update_custom_throttle(actor_id: int, publisher: Publisher, throttle: CustomThrottle, values: dict) -> dict:
+def update_custom_throttle(
+    actor_id: int, publisher: Publisher, throttle: CustomThrottle, values: dict, offers=true()
+) -> dict:
     _writable(publisher)
-    return _changed(actor_id, throttle, _check_throttle(values, throttle))
+    return _changed(actor_id, throttle, _check_throttle(values, throttle, offers))
 
 
 def delete_custom_throttle(actor_id: int, publisher: Publisher, throttle: CustomThrottle) -> None:

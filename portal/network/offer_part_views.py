@@ -5,6 +5,7 @@ without JS gets the whole offer page (errors) or a redirect back to it (success)
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from portal.extensions import db
 from portal.network.access_requests import (
@@ -33,15 +34,13 @@ from portal.network.offer_events import (
     update_offer_event,
 )
 from portal.network.offer_views import offer_page_context
-from portal.network.reach import advertiser_pages
+from portal.network.reach import advertiser_pages, found_or_404, get_or_404, publishers_in_reach
 from portal.network.rules import Invalid
 from portal.network.service import load_offer
 from portal.network.views import (
     EXPIRED,
     actor_id,
     bp,
-    found_or_404,
-    get_or_404,
     partial_wanted,
     respond,
 )
@@ -220,14 +219,14 @@ def access_grant(offer_id: int):
     form = GrantAccessForm()
     if form.validate():
         try:
-            access = grant_access(actor_id(), offer, form.publisher_id.data)
+            access = grant_access(actor_id(), offer, form.publisher_id.data, publishers_in_reach(current_user))
         except Invalid as error:
             form.apply(error)
         else:
             return _done(offer, "access", f"{access.publisher.name} may promote this offer.")
     db.session.rollback()
     offer = _offer(offer_id)
-    form.fill_choices(grantable_publishers(offer.id))
+    form.fill_choices(grantable_publishers(offer.id, publishers_in_reach(current_user)))
     return _section(offer, "access", 400, grant_form=form)
 
 

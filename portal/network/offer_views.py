@@ -19,8 +19,16 @@ from portal.network.forms import (
     OfferForm,
 )
 from portal.network.listing import parse_sort
-from portal.network.models import Offer
-from portal.network.reach import advertiser_pages, advertisers_in_reach, offers_in_reach
+from portal.network.models import Offer, OfferAccess
+from portal.network.reach import (
+    advertiser_pages,
+    advertisers_in_reach,
+    found_or_404,
+    get_or_404,
+    offers_in_reach,
+    publishers_in_reach,
+    rows_in_reach,
+)
 from portal.network.rules import Invalid
 from portal.network.service import (
     OFFER_SORTS,
@@ -36,10 +44,8 @@ from portal.network.service import (
 from portal.network.views import (
     _lifecycle,
     actor_id,
-    bp,
     apply_bulk,
-    found_or_404,
-    get_or_404,
+    bp,
     list_state,
     partial_wanted,
     respond,
@@ -126,7 +132,7 @@ def offer_edit(offer_id: int):
 def offer_page_context(offer: Offer, **state) -> dict:
     """Everything the offer page shows; `state` overrides one section's forms (errors, the row being edited)."""
     grant_form = GrantAccessForm(formdata=None)
-    grant_form.fill_choices(grantable_publishers(offer.id))
+    grant_form.fill_choices(grantable_publishers(offer.id, publishers_in_reach(current_user)))
     context = dict(
         offer=offer,
         action_form=ActionForm(),
@@ -137,7 +143,7 @@ def offer_page_context(offer: Offer, **state) -> dict:
         editing_page=None,
         page_edit_form=None,
         grant_form=grant_form,
-        access_rows=offer_access_rows(offer.id),
+        access_rows=offer_access_rows(offer.id, rows_in_reach(current_user, OfferAccess)),
         section_error="",
         section=None,
     )

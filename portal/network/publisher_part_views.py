@@ -4,9 +4,9 @@ link to copy) or a redirect back to it."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
+from flask_login import current_user
 
 from portal.accounts.models import User
-from portal.audit.service import record
 from portal.extensions import db
 from portal.network.custom_terms import (
     add_custom_payout,
@@ -20,14 +20,14 @@ from portal.network.forms import ActionForm, CustomPayoutForm, CustomThrottleFor
 from portal.network.models import CustomPayout, CustomThrottle, Publisher
 from portal.network.publisher_users import USER_CHANGES, invite_user, new_password_link, set_user_status
 from portal.network.publisher_views import publisher_section
+from portal.network.reach import get_or_404, offers_in_reach, publisher_pages
 from portal.network.rules import Invalid
+from portal.network.views import EXPIRED, actor_id, bp, partial_wanted
 from portal.subids.blocked import block_sub_id, unblock
 from portal.subids.forms import BlockForm, apply_errors
 from portal.subids.models import BlockedSubId
 from portal.subids.service import SubIdInvalid
 from portal.tracking.targets import clear_cache
-from portal.network.reach import publisher_pages
-from portal.network.views import EXPIRED, actor_id, bp, get_or_404, partial_wanted
 
 
 def _child(model, child_id: int, publisher: Publisher):
@@ -116,7 +116,7 @@ def custom_term_add(publisher_id: int, section: str):
     form = form_cls(prefix=f"new-{key}")
     if form.validate():
         try:
-            add(actor_id(), publisher, form.values())
+            add(actor_id(), publisher, form.values(), offers_in_reach(current_user))
         except Invalid as error:
             form.apply(error)
         else:
@@ -140,7 +140,7 @@ def custom_term_edit(publisher_id: int, section: str, row_id: int):
     form = form_cls(prefix=prefix)
     if form.validate():
         try:
-            update(actor_id(), publisher, row, form.values())
+            update(actor_id(), publisher, row, form.values(), offers_in_reach(current_user))
         except Invalid as error:
             form.apply(error)
         else:
@@ -165,9 +165,7 @@ def custom_term_delete(publisher_id: int, section: str, row_id: int):
     return _done(publisher, section, f"{noun} is deleted.")
 
 
-# ---------------------------------------------------------------- blocked sub IDs (the rules are portal.subids.blocked's)
-
-BLOCK_FIELDS = ("offer_id", "sub_id", "description")
+# ---------------------------------------------------------------- blocked sub IDs (rules, audit: portal.subids.blocked)
 
 
 @bp.post("/publishers/<int:publisher_id>/blocked")
@@ -177,11 +175,11 @@ def publisher_block_add(publisher_id: int):
     form = BlockForm(prefix="new-block")
     if form.validate():
         try:
-            block = block_sub_id(publisher.id, form.offer_id.data, form.sub_id.data, form.description.data)
+            block = block_sub_id(actor_id(), publisher.id, form.offer_id.data, form.sub_id.data, form.description.data,
+                                 offers=offers_in_reach(current_user))
         except SubIdInvalid as invalid:
             apply_errors(form, invalid.errors)
         else:
-            record(actor_id(), "create", block, {name: (None, getattr(block, name)) for name in ("publisher_id", *BLOCK_FIELDS)})
             response = _done(publisher, "blocked", f"Sub ID “{block.sub_id}” is blocked: its clicks on the offer now go to the fallback.")
             clear_cache()  # the click endpoint's cache, so the block applies at once
             return response
@@ -196,8 +194,7 @@ def publisher_block_delete(publisher_id: int, block_id: int):
     if not ActionForm().validate_on_submit():
         return _refused(publisher_id, "blocked", EXPIRED)
     value = block.sub_id
-    record(actor_id(), "delete", block, {name: (getattr(block, name), None) for name in ("publisher_id", *BLOCK_FIELDS)})
-    unblock(block)
+    unblock(actor_id(), block)
     response = _done(publisher, "blocked", f"Sub ID “{value}” is no longer blocked.")
     clear_cache()
     return response

@@ -21,7 +21,6 @@ from portal.network.forms import (
 from portal.network.listing import parse_sort
 from portal.network.models import Publisher
 from portal.network.publisher_users import publisher_users
-from portal.network.reach import own_by_default, publisher_pages, publisher_scope, publishers_in_reach
 from portal.network.publishers import (
     PUBLISHER_SORTS,
     archive_publisher,
@@ -32,20 +31,29 @@ from portal.network.publishers import (
     traffic_summary,
     update_publisher,
 )
+from portal.network.reach import (
+    get_or_404,
+    offers_in_reach,
+    own_by_default,
+    publisher_pages,
+    publisher_scope,
+    publishers_in_reach,
+    rows_in_reach,
+)
 from portal.network.rules import Invalid
 from portal.network.service import account_managers
-from portal.subids.blocked import block_labels, search_blocks
-from portal.subids.forms import BlockForm
 from portal.network.views import (
     _lifecycle,
     actor_id,
     apply_bulk,
     bp,
-    get_or_404,
     list_state,
     partial_wanted,
     respond,
 )
+from portal.subids.blocked import block_labels, search_blocks
+from portal.subids.forms import BlockForm
+from portal.subids.models import BlockedSubId
 
 SECTIONS = {
     "profile": "network/publisher/_profile.html",
@@ -111,7 +119,7 @@ def publisher_new():
 
 def publisher_page_context(publisher: Publisher, **state) -> dict:
     """Everything the publisher page shows; `state` overrides one section's forms and messages."""
-    offers = term_offers()
+    offers = term_offers(offers_in_reach(current_user))
     payout_form = CustomPayoutForm(formdata=None, prefix="new-payout")
     throttle_form = CustomThrottleForm(formdata=None, prefix="new-throttle")
     context = dict(
@@ -128,12 +136,13 @@ def publisher_page_context(publisher: Publisher, **state) -> dict:
         throttle_form=throttle_form,
         editing_throttle=None,
         throttle_edit_form=None,
-        blocks=search_blocks(publisher_id=publisher.id, per_page=BLOCKS_ON_PAGE),
+        blocks=search_blocks(publisher_id=publisher.id, per_page=BLOCKS_ON_PAGE,
+                             within=rows_in_reach(current_user, BlockedSubId)),
         block_form=BlockForm(formdata=None, prefix="new-block"),
         section=None,
         section_message="",
         section_error="",
-        **term_labels(publisher.id),
+        **term_labels(publisher.id, offers_in_reach(current_user)),
     )
     context.update(state)
     for name in ("payout_form", "payout_edit_form", "throttle_form", "throttle_edit_form"):

@@ -3,7 +3,13 @@ account managers' `publisher_manager_access` / `advertiser_manager_access` are r
 
 Global: every admin page of that kind. Limited: only the publishers (advertisers and their offers) they manage;
 the lists show only those and any other one answers 404. Restricted: none of those pages (403) and no menu entry.
-Conversions, reports, logs and exports stay network-wide: the reach only scopes the admin pages named here."""
+
+Every other row an admin page shows follows what it names: a row whose `publisher_id`, `advertiser_id`, `offer_id`
+or `user_id` (a publisher's user) names something out of reach is out of reach too (a blocked sub ID, a custom
+payout, a publisher's access to an offer, a payout, a redemption, a fan, a creative, an offer's points rule); a row
+that names none of them (the rewards catalogue, a currency-wide points rule) is network-wide. Admin pages read them
+through `rows_in_reach` (lists, choices, bulk actions) and `get_or_404` / `found_or_404` (one row).
+Conversions, reports, logs and exports stay network-wide: the reach only scopes the admin pages."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,10 +17,11 @@ from functools import wraps
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import false, select, true
+from sqlalchemy import and_, false, or_, select, true
 
 from portal.accounts.auth import role_required
 from portal.accounts.models import STAFF_ROLES, ManagerAccess, Role, User
+from portal.extensions import db
 from portal.network.models import Advertiser, Offer, Publisher
 
 
@@ -60,15 +67,60 @@ def offers_in_reach(user: User):
     return Offer.advertiser_id.in_(select(Advertiser.id).where(advertisers_in_reach(user)))
 
 
+# The columns through which a row belongs to something a reach covers (see the module's docstring).
+OWNERS = (("publisher_id", Publisher), ("advertiser_id", Advertiser), ("offer_id", Offer), ("user_id", User))
+
+
+def _reaches_all(user: User, owner) -> bool:
+    """Whether `user` reaches every row of `owner`, so a condition on it would filter nothing."""
+    scopes = {Publisher: (publisher_scope,), Advertiser: (advertiser_scope,), Offer: (advertiser_scope,),
+              User: (publisher_scope, advertiser_scope)}[owner]
+    return all(scope(user).access == ManagerAccess.GLOBAL for scope in scopes)
+
+
+def rows_in_reach(user: User, model):
+    """The SQL condition for the rows of `model` that `user` reaches (lists, form choices, bulk actions)."""
+    if model is Publisher:
+        return publishers_in_reach(user)
+    if model is Advertiser:
+        return advertisers_in_reach(user)
+    conditions = []
+    for name, owner in OWNERS:
+        if owner is model or name not in model.__table__.c or _reaches_all(user, owner):
+            continue
+        column, reached = getattr(model, name), select(owner.id).where(rows_in_reach(user, owner))
+        named = column.in_(reached)
+        conditions.append(or_(column.is_(None), named) if model.__table__.c[name].nullable else named)
+    return and_(true(), *conditions)
+
+
 def in_reach(user: User, obj) -> bool:
-    """Whether `user` may open the admin pages of this publisher, advertiser or offer (other records: yes)."""
+    """Whether `user` may open the admin pages of this publisher, advertiser or offer, or see this other row."""
     if isinstance(obj, Publisher):
         return publisher_scope(user).allows(obj.manager_id)
     if isinstance(obj, Advertiser):
         return advertiser_scope(user).allows(obj.manager_id)
     if isinstance(obj, Offer):
         return advertiser_scope(user).allows(obj.advertiser.manager_id)
+    table = type(obj).__table__.c
+    for name, owner in OWNERS:
+        owner_id = getattr(obj, name) if name in table and owner is not type(obj) else None
+        if owner_id is not None and not _reaches_all(user, owner):
+            found = db.session.get(owner, owner_id)
+            if found is None or not in_reach(user, found):
+                return False
     return True
+
+
+def found_or_404(obj):
+    """`obj` when it exists and is within the signed-in staff user's reach; else 404."""
+    if obj is None or not in_reach(current_user, obj):
+        abort(404)
+    return obj
+
+
+def get_or_404(model, object_id):
+    return found_or_404(db.session.get(model, object_id))
 
 
 def own_by_default(user: User, form, scope_of) -> None:
@@ -77,13 +129,18 @@ def own_by_default(user: User, form, scope_of) -> None:
         form.manager_id.data = user.id
 
 
+# The menu entries of the pages `publisher_pages` and `advertiser_pages` guard.
+PUBLISHER_MENU = {"network_admin.publishers", "blocked_subids.index", "redemptions_admin.index", "payouts_admin.index"}
+ADVERTISER_MENU = {"network_admin.advertisers", "network_admin.offers", "creatives_admin.index"}
+
+
 def hidden_endpoints(user: User) -> set[str]:
     """The menu entries a Restricted account manager (staff `user`) does not get."""
     hidden = set()
     if publisher_scope(user).access == ManagerAccess.RESTRICTED:
-        hidden.add("network_admin.publishers")
+        hidden |= PUBLISHER_MENU
     if advertiser_scope(user).access == ManagerAccess.RESTRICTED:
-        hidden |= {"network_admin.advertisers", "network_admin.offers"}
+        hidden |= ADVERTISER_MENU
     return hidden
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.extensions import db
@@ -21,7 +21,7 @@ from portal.network.reach import (
     advertiser_pages,
     advertiser_scope,
     advertisers_in_reach,
-    in_reach,
+    get_or_404,
     own_by_default,
 )
 from portal.network.rules import Invalid
@@ -42,17 +42,6 @@ EXPIRED = "The form expired; reload the page and try again."
 
 def actor_id() -> int:
     return current_user.id
-
-
-def found_or_404(obj):
-    """`obj` when it exists and is within the viewer's reach (portal.network.reach); else 404."""
-    if obj is None or not in_reach(current_user, obj):
-        abort(404)
-    return obj
-
-
-def get_or_404(model, object_id: int):
-    return found_or_404(db.session.get(model, object_id))
 
 
 def list_state(form, sort, default_sort: str, source) -> tuple[dict, int]:

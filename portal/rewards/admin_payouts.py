@@ -1,18 +1,18 @@
 """Admin pages: payouts (filters by publisher and currency), recording one (form → preview → confirm) and
-a payout's detail with the conversions it paid. The domain layer audits every payout."""
+a payout's detail with the conversions it paid, for the publishers within the staff user's reach
+(portal.network.reach). The domain layer audits every payout."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal.accounts.auth import role_required
-from portal.accounts.models import STAFF_ROLES
 from portal.conversions.listing import row_details
-from portal.formatting import money_text
 from portal.extensions import db
+from portal.formatting import money_text
 from portal.htmx import partial_wanted, respond
 from portal.network.models import Publisher
+from portal.network.reach import get_or_404, publisher_pages, publishers_in_reach, rows_in_reach
 from portal.rewards.ledger_forms import PayoutFilterForm, PayoutForm
 from portal.rewards.models import Payout
 from portal.rewards.payouts import (
@@ -27,11 +27,12 @@ from portal.rewards.payouts import (
 )
 
 bp = Blueprint("payouts_admin", __name__, url_prefix="/admin/payouts")
-staff_only = role_required(*STAFF_ROLES)
 
 
 def _publishers() -> list[Publisher]:
-    return list(db.session.scalars(select(Publisher).order_by(Publisher.name, Publisher.id)))
+    """The publishers the staff user reaches: the only ones the filters and the new payout form offer."""
+    stmt = select(Publisher).where(publishers_in_reach(current_user)).order_by(Publisher.name, Publisher.id)
+    return list(db.session.scalars(stmt))
 
 
 def _page() -> int:
@@ -39,20 +40,21 @@ def _page() -> int:
 
 
 @bp.get("")
-@staff_only
+@publisher_pages
 def index():
     filters = PayoutFilterForm(formdata=request.args)
-    filters.fill_choices(_publishers(), payout_currencies())
+    in_reach = rows_in_reach(current_user, Payout)
+    filters.fill_choices(_publishers(), payout_currencies(in_reach))
     valid = filters.validate()
     criteria = filters.query_args() if valid else {}
-    page = search_payouts(criteria.get("publisher_id"), criteria.get("currency"), _page())
+    page = search_payouts(criteria.get("publisher_id"), criteria.get("currency"), _page(), within=in_reach)
     context = dict(filters=filters, page=page, params=criteria)
     template = "rewards/_admin_payouts.html" if partial_wanted() else "rewards/admin_payouts.html"
     return respond(render_template(template, **context), 200 if valid else 400)
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@staff_only
+@publisher_pages
 def new():
     publishers = _publishers()
     form = PayoutForm(formdata=None) if request.method == "GET" else PayoutForm()
@@ -106,11 +108,9 @@ def _form_page(form: PayoutForm, status: int = 200, preview=None, publisher=None
 
 
 @bp.get("/<int:payout_id>")
-@staff_only
+@publisher_pages
 def detail(payout_id: int):
-    payout = db.session.get(Payout, payout_id)
-    if payout is None:
-        abort(404)
+    payout = get_or_404(Payout, payout_id)
     page = payout_conversions(payout, _page())
     context = dict(payout=payout, page=page, details=row_details(page.items), params={"payout_id": payout.id})
     template = "rewards/_admin_payout_conversions.html" if partial_wanted() else "rewards/admin_payout.html"

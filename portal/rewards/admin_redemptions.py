@@ -1,22 +1,22 @@
 """Admin pages: redemptions (filters, mark completed, refund once) and fans' points (look up a publisher
-user, see their history, give or take a bonus). Every change is audited by the domain layer."""
+user, see their history, give or take a bonus), of the publishers within the staff user's reach
+(portal.network.reach). Every change is audited by the domain layer."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
-from portal.accounts.auth import role_required
-from portal.accounts.models import STAFF_ROLES, Role, User
+from portal.accounts.models import Role, User
 from portal.extensions import db
 from portal.htmx import partial_wanted, respond
+from portal.network.reach import get_or_404, publisher_pages, rows_in_reach
 from portal.rewards.forms import ActionForm, BonusForm, FanSearchForm, RedemptionFilterForm, apply_errors
 from portal.rewards.models import PointsAccount, Redemption, Reward
 from portal.rewards.points import PointsError, balance, give_bonus, history
 from portal.rewards.redemptions import RedemptionConflict, refund, search_redemptions, set_completed
 
 bp = Blueprint("redemptions_admin", __name__, url_prefix="/admin/redemptions")
-staff_only = role_required(*STAFF_ROLES)
 EXPIRED = "The form expired; reload the page and try again."
 FANS_SHOWN = 50
 
@@ -29,10 +29,12 @@ def _filters(formdata) -> RedemptionFilterForm:
 
 
 @bp.get("")
-@staff_only
+@publisher_pages
 def index():
     filters = _filters(request.args)
-    page = search_redemptions(**filters.criteria(), page=request.args.get("page", 1, type=int))
+    page = search_redemptions(
+        **filters.criteria(), page=request.args.get("page", 1, type=int), within=rows_in_reach(current_user, Redemption)
+    )
     context = dict(filters=filters, page=page, params=filters.query_args(), action_form=ActionForm())
     if partial_wanted():
         return respond(render_template("rewards/_admin_redemptions.html", **context))
@@ -40,10 +42,7 @@ def index():
 
 
 def _redemption_or_404(redemption_id: int) -> Redemption:
-    redemption = db.session.get(Redemption, redemption_id)
-    if redemption is None:
-        abort(404)
-    return redemption
+    return get_or_404(Redemption, redemption_id)
 
 
 def _act(redemption_id: int, action, done: str):
@@ -68,13 +67,13 @@ def _act(redemption_id: int, action, done: str):
 
 
 @bp.post("/<int:redemption_id>/complete")
-@staff_only
+@publisher_pages
 def complete(redemption_id: int):
     return _act(redemption_id, lambda r: set_completed(r, True, current_user.id), "Redemption marked completed.")
 
 
 @bp.post("/<int:redemption_id>/refund")
-@staff_only
+@publisher_pages
 def refund_points(redemption_id: int):
     return _act(redemption_id, lambda r: refund(r, current_user.id), "Redemption refunded: the points are back.")
 
@@ -83,7 +82,7 @@ def refund_points(redemption_id: int):
 
 
 @bp.get("/fans")
-@staff_only
+@publisher_pages
 def fans():
     search = FanSearchForm(formdata=request.args)
     search.validate()
@@ -91,7 +90,7 @@ def fans():
     stmt = (
         select(User, PointsAccount.current_points)
         .outerjoin(PointsAccount, PointsAccount.user_id == User.id)
-        .where(User.role == Role.PUBLISHER)
+        .where(User.role == Role.PUBLISHER, rows_in_reach(current_user, User))
         .order_by(User.username)
         .limit(FANS_SHOWN)
     )
@@ -103,14 +102,14 @@ def fans():
 
 
 def _fan_or_404(user_id: int) -> User:
-    fan = db.session.get(User, user_id)
-    if fan is None or fan.role != Role.PUBLISHER:
+    fan = get_or_404(User, user_id)
+    if fan.role != Role.PUBLISHER:
         abort(404)
     return fan
 
 
 @bp.route("/fans/<int:user_id>", methods=["GET", "POST"])
-@staff_only
+@publisher_pages
 def fan(user_id: int):
     fan = _fan_or_404(user_id)
     form = BonusForm(formdata=None) if request.method == "GET" else BonusForm()

@@ -1,14 +1,16 @@
 """Admin pages: the rewards catalogue (create, edit, delete) and the points rules (create, change the
-rate, delete, run the award job now). Every change is audited by the domain layer."""
+rate, delete, run the award job now). Every change is audited by the domain layer. The catalogue and the
+currency-wide rules are network-wide; an offer's rule is within the staff user's reach over offers."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.accounts.auth import role_required
 from portal.accounts.models import STAFF_ROLES
 from portal.extensions import db
 from portal.htmx import respond
+from portal.network.reach import get_or_404, offers_in_reach, rows_in_reach
 from portal.queues import enqueue
 from portal.rewards import catalogue, rules
 from portal.rewards.forms import ActionForm, RateForm, RewardForm, RuleForm, apply_errors
@@ -22,17 +24,11 @@ EXPIRED = "The form expired; reload the page and try again."
 
 
 def _reward_or_404(reward_id: int) -> Reward:
-    reward = db.session.get(Reward, reward_id)
-    if reward is None:
-        abort(404)
-    return reward
+    return get_or_404(Reward, reward_id)
 
 
 def _rule_or_404(rule_id: int) -> PointsRule:
-    rule = db.session.get(PointsRule, rule_id)
-    if rule is None:
-        abort(404)
-    return rule
+    return get_or_404(PointsRule, rule_id)
 
 
 def _save_reward(form: RewardForm, reward: Reward | None) -> Reward | None:
@@ -109,7 +105,8 @@ def delete(reward_id: int):
 
 
 def _rules_page(form: RuleForm, status: int = 200):
-    context = dict(form=form, rules=rules.list_rules(), action_form=ActionForm(), rate_form=RateForm)
+    context = dict(form=form, rules=rules.list_rules(rows_in_reach(current_user, PointsRule)), action_form=ActionForm(),
+                   rate_form=RateForm)
     return respond(render_template("rewards/admin_rules.html", **context), status)
 
 
@@ -117,12 +114,13 @@ def _rules_page(form: RuleForm, status: int = 200):
 @staff_only
 def rules_index():
     form = RuleForm(formdata=None) if request.method == "GET" else RuleForm()
-    form.fill_choices(offer_choices())
+    form.fill_choices(offer_choices(offers_in_reach(current_user)))
     if request.method == "GET":
         return _rules_page(form)
     if form.validate():
         try:
-            rule = rules.create_rule(form.currency.data, form.offer_id.data, form.points_per_unit.data, current_user.id)
+            rule = rules.create_rule(form.currency.data, form.offer_id.data, form.points_per_unit.data, current_user.id,
+                                     offers_in_reach(current_user))
         except rules.RuleInvalid as invalid:
             apply_errors(form, invalid.errors)
         else:

@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, true, update
 
 from portal.audit.service import record
 from portal.conversions.models import Conversion, ConversionStatus
@@ -114,10 +114,11 @@ def record_payout(
 
 
 def search_payouts(
-    publisher_id: int | None = None, currency: str | None = None, page: int = 1, per_page: int = PER_PAGE
+    publisher_id: int | None = None, currency: str | None = None, page: int = 1, per_page: int = PER_PAGE, within=true()
 ) -> Pagination:
-    """Payouts, newest first; `publisher_id` scopes them to one publisher (what a publisher sees)."""
-    stmt = select(Payout).order_by(Payout.created_at.desc(), Payout.id.desc())
+    """Payouts `within` the staff user's reach, newest first; `publisher_id` scopes them to one publisher (what a
+    publisher sees)."""
+    stmt = select(Payout).where(within).order_by(Payout.created_at.desc(), Payout.id.desc())
     if publisher_id is not None:
         stmt = stmt.where(Payout.publisher_id == publisher_id)
     if currency:
@@ -130,5 +131,5 @@ def payout_conversions(payout: Payout, page: int = 1, per_page: int = 50) -> Pag
     return db.paginate(stmt, page=max(page, 1), per_page=per_page, max_per_page=per_page, error_out=False)
 
 
-def payout_currencies() -> list[str]:
-    return list(db.session.scalars(select(Payout.currency).distinct().order_by(Payout.currency)))
+def payout_currencies(within=true()) -> list[str]:
+    return list(db.session.scalars(select(Payout.currency).where(within).distinct().order_by(Payout.currency)))

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import select, update
+from sqlalchemy import select, true, update
 from sqlalchemy.orm import selectinload
 
 from portal.audit.service import record
@@ -92,10 +92,12 @@ def search_redemptions(
     reward_id: int | None = None,
     page: int = 1,
     per_page: int = REDEMPTIONS_PER_PAGE,
+    within=true(),
 ) -> Pagination:
-    """Newest first; `user_id` scopes to one fan (the publisher pages always pass it)."""
+    """Newest first, `within` the staff user's reach; `user_id` scopes to one fan (the publisher pages pass it)."""
     stmt = (
         select(Redemption)
+        .where(within)
         .options(selectinload(Redemption.reward), selectinload(Redemption.user))
         .order_by(Redemption.id.desc())
     )

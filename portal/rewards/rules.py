@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 
 from portal.extensions import db
 from portal.network.models import Offer
@@ -20,18 +20,21 @@ class RuleInvalid(ValueError):
         self.errors = errors
 
 
-def list_rules() -> list[PointsRule]:
-    """By currency, the currency-wide rule before the offers' rules."""
-    stmt = select(PointsRule).order_by(PointsRule.currency, PointsRule.offer_id.is_not(None), PointsRule.id)
+def list_rules(within=true()) -> list[PointsRule]:
+    """By currency, the currency-wide rule before the offers' rules (`within` the staff user's reach)."""
+    stmt = select(PointsRule).where(within)
+    stmt = stmt.order_by(PointsRule.currency, PointsRule.offer_id.is_not(None), PointsRule.id)
     return list(db.session.scalars(stmt))
 
 
-def _checked(currency: str, offer_id: int | None, rate, rule_id: int | None = None) -> tuple[str, int | None, Decimal]:
+def _checked(
+    currency: str, offer_id: int | None, rate, rule_id: int | None = None, offers=true()
+) -> tuple[str, int | None, Decimal]:
     errors: dict[str, list[str]] = {}
     currency = (currency or "").strip().upper()
     if not CURRENCY.match(currency):
         errors["currency"] = ["Use a three-letter currency code such as EUR."]
-    if offer_id is not None and db.session.get(Offer, offer_id) is None:
+    if offer_id is not None and db.session.scalar(select(Offer.id).where(Offer.id == offer_id, offers)) is None:
         errors["offer_id"] = ["Pick an offer from the list."]
     try:
         rate = Decimal(str(rate)).quantize(Decimal("0.0001"))
@@ -54,10 +57,13 @@ def _checked(currency: str, offer_id: int | None, rate, rule_id: int | None = No
     return currency, offer_id, rate
 
 
-def create_rule(currency: str, offer_id: int | None, points_per_unit, actor_id: int | None) -> PointsRule:
+def create_rule(
+    currency: str, offer_id: int | None, points_per_unit, actor_id: int | None, offers=true()
+) -> PointsRule:
+    """A new rule; its offer must be one of `offers` (those the staff user reaches)."""
     from portal.audit.service import record
 
-    currency, offer_id, rate = _checked(currency, offer_id, points_per_unit)
+    currency, offer_id, rate = _checked(currency, offer_id, points_per_unit, offers=offers)
     rule = PointsRule(currency=currency, offer_id=offer_id, points_per_unit=rate)
     db.session.add(rule)
     db.session.flush()

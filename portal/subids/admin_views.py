@@ -1,14 +1,15 @@
 """Admin pages: blocked sub IDs per publisher and offer (list with filters, create, edit description, delete, bulk delete).
 
-Every change clears the click endpoint's cache so the block applies at once in this process."""
+Within the staff user's reach over publishers and offers (portal.network.reach); every change is audited by the
+domain layer and clears the click endpoint's cache so the block applies at once in this process."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
-from portal.accounts.auth import role_required
-from portal.accounts.models import STAFF_ROLES
 from portal.extensions import db
 from portal.htmx import partial_wanted, respond
+from portal.network.reach import get_or_404, offers_in_reach, publisher_pages, publishers_in_reach, rows_in_reach
 from portal.subids import blocked
 from portal.subids.forms import (
     ActionForm,
@@ -22,7 +23,6 @@ from portal.subids.service import SubIdInvalid
 from portal.tracking.targets import clear_cache
 
 bp = Blueprint("blocked_subids", __name__, url_prefix="/admin/blocked-sub-ids")
-staff_only = role_required(*STAFF_ROLES)
 EXPIRED = "The form expired; reload the page and try again."
 
 
@@ -32,21 +32,25 @@ def _commit() -> None:
 
 
 def _block_or_404(block_id: int) -> BlockedSubId:
-    block = blocked.find_block(block_id)
-    if block is None:
-        abort(404)
-    return block
+    return get_or_404(BlockedSubId, block_id)
+
+
+def _fill(form) -> None:
+    """The publisher and offer choices: only those the staff user reaches."""
+    publishers = blocked.publisher_choices(publishers_in_reach(current_user))
+    form.fill_choices(publishers, blocked.offer_choices(offers_in_reach(current_user)))
 
 
 def _filters(formdata) -> BlockFilterForm:
     filters = BlockFilterForm(formdata=formdata)
-    filters.fill_choices(blocked.publisher_choices(), blocked.offer_choices())
+    _fill(filters)
     filters.validate()
     return filters
 
 
 def _table_context(filters: BlockFilterForm, **extra) -> dict:
-    page = blocked.search_blocks(**filters.criteria(), page=request.values.get("page", 1, type=int))
+    page_number, in_reach = request.values.get("page", 1, type=int), rows_in_reach(current_user, BlockedSubId)
+    page = blocked.search_blocks(**filters.criteria(), page=page_number, within=in_reach)
     return dict(
         filters=filters, page=page, labels=blocked.block_labels(page.items), params=filters.query_args(),
         action_form=ActionForm(), **extra,
@@ -55,24 +59,27 @@ def _table_context(filters: BlockFilterForm, **extra) -> dict:
 
 def _new_form() -> BlockForm:
     form = BlockForm()
-    form.fill_choices(blocked.publisher_choices(), blocked.offer_choices())
+    _fill(form)
     return form
 
 
 @bp.route("", methods=["GET", "POST"])
-@staff_only
+@publisher_pages
 def index():
     if request.method == "GET":
         filters = _filters(request.args)
         if partial_wanted():
             return respond(render_template("subids/_blocked_table.html", **_table_context(filters)))
         form = BlockForm(formdata=None, publisher_id=filters.criteria()["publisher_id"], offer_id=filters.criteria()["offer_id"])
-        form.fill_choices(blocked.publisher_choices(), blocked.offer_choices())
+        _fill(form)
         return respond(render_template("subids/blocked.html", form=form, **_table_context(filters)))
     form = _new_form()
     if form.validate():
         try:
-            block = blocked.block_sub_id(form.publisher_id.data, form.offer_id.data, form.sub_id.data, form.description.data)
+            block = blocked.block_sub_id(
+                current_user.id, form.publisher_id.data, form.offer_id.data, form.sub_id.data, form.description.data,
+                publishers=publishers_in_reach(current_user), offers=offers_in_reach(current_user),
+            )
         except SubIdInvalid as invalid:
             apply_errors(form, invalid.errors)
         else:
@@ -82,7 +89,7 @@ def index():
                 # Redraw the table with the current filters, and a blank value field in a fresh form.
                 filters = _filters(request.args)
                 fresh = BlockForm(formdata=None, publisher_id=block.publisher_id, offer_id=block.offer_id)
-                fresh.fill_choices(blocked.publisher_choices(), blocked.offer_choices())
+                _fill(fresh)
                 body = render_template(
                     "subids/_blocked_created.html", form=fresh, **_table_context(filters, notice=message, notice_category="success")
                 )
@@ -107,7 +114,7 @@ def _row(block: BlockedSubId, status: int = 200, error: str | None = None):
 
 
 @bp.get("/<int:block_id>")
-@staff_only
+@publisher_pages
 def row(block_id: int):
     block = _block_or_404(block_id)
     if not partial_wanted():
@@ -116,7 +123,7 @@ def row(block_id: int):
 
 
 @bp.route("/<int:block_id>/edit", methods=["GET", "POST"])
-@staff_only
+@publisher_pages
 def edit(block_id: int):
     block = _block_or_404(block_id)
     prefix = f"block-{block.id}"
@@ -125,7 +132,7 @@ def edit(block_id: int):
     if request.method == "POST":
         if form.validate():
             try:
-                blocked.describe_block(block, form.description.data)
+                blocked.describe_block(current_user.id, block, form.description.data)
             except SubIdInvalid as invalid:
                 apply_errors(form, invalid.errors)
             else:
@@ -142,7 +149,7 @@ def edit(block_id: int):
 
 
 @bp.post("/<int:block_id>/delete")
-@staff_only
+@publisher_pages
 def delete(block_id: int):
     block = _block_or_404(block_id)
     if not ActionForm().validate_on_submit():
@@ -151,7 +158,7 @@ def delete(block_id: int):
         flash(EXPIRED, "error")
         return redirect(url_for("blocked_subids.index"), 303)
     value = block.sub_id
-    blocked.unblock(block)
+    blocked.unblock(current_user.id, block)
     _commit()
     if partial_wanted():
         return respond("")
@@ -160,7 +167,7 @@ def delete(block_id: int):
 
 
 @bp.post("/bulk-delete")
-@staff_only
+@publisher_pages
 def bulk_delete():
     ids = request.form.getlist("ids")
     if not ActionForm().validate_on_submit():
@@ -168,7 +175,7 @@ def bulk_delete():
     elif not ids:
         message, category, status = "Tick the blocks to delete first.", "error", 400
     else:
-        result = blocked.unblock_many(ids)
+        result = blocked.unblock_many(current_user.id, ids, rows_in_reach(current_user, BlockedSubId))
         _commit()
         count = len(result.deleted)
         message = f"Deleted {count:,} block{'' if count == 1 else 's'}."

@@ -1,12 +1,16 @@
-"""The blocked sub ID verbs (admin): validate, change, flush. Views commit, then clear the click cache."""
+"""The blocked sub ID verbs (admin): validate, change, audit, flush. Views commit, then clear the click cache.
+
+`publishers` / `offers` / `within` are SQL conditions for what the acting staff user reaches (portal.network.reach):
+a publisher or offer outside them cannot be picked, and a block outside them is neither listed nor deleted."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, true
 from sqlalchemy.exc import IntegrityError
 
+from portal.audit.service import record
 from portal.extensions import db
 from portal.network.models import Offer, Publisher
 from portal.subids.models import BlockedSubId
@@ -16,6 +20,7 @@ MAX_BLOCKED_SUB_ID = 30
 MAX_BLOCK_DESCRIPTION = 255
 BLOCKS_PER_PAGE = 50
 ALREADY_BLOCKED = "This sub ID is already blocked for this publisher and offer."
+BLOCK_FIELDS = ("publisher_id", "offer_id", "sub_id", "description")
 
 
 def _description_errors(description: str) -> list[str]:
@@ -24,13 +29,21 @@ def _description_errors(description: str) -> list[str]:
     return []
 
 
-def block_sub_id(publisher_id: int | None, offer_id: int | None, sub_id: str, description: str = "") -> BlockedSubId:
+def _picked(model, object_id: int | None, within) -> bool:
+    found = select(model.id).where(model.id == object_id, within)
+    return object_id is not None and db.session.scalar(found) is not None
+
+
+def block_sub_id(
+    actor_id: int | None, publisher_id: int | None, offer_id: int | None, sub_id: str, description: str = "",
+    publishers=true(), offers=true(),
+) -> BlockedSubId:
     """Refuse the traffic of `sub_id` (in any of sub1–sub5) on this publisher's links to this offer."""
     sub_id, description = (sub_id or "").strip(), (description or "").strip()
     errors: dict[str, list[str]] = {}
-    if publisher_id is None or db.session.get(Publisher, publisher_id) is None:
+    if not _picked(Publisher, publisher_id, publishers):
         errors["publisher_id"] = ["Pick a publisher."]
-    if offer_id is None or db.session.get(Offer, offer_id) is None:
+    if not _picked(Offer, offer_id, offers):
         errors["offer_id"] = ["Pick an offer."]
     if value_errors := sub_id_value_errors(sub_id, MAX_BLOCKED_SUB_ID):
         errors["sub_id"] = value_errors
@@ -51,21 +64,30 @@ def block_sub_id(publisher_id: int | None, offer_id: int | None, sub_id: str, de
             db.session.flush()
     except IntegrityError as clash:
         raise SubIdInvalid({"sub_id": [ALREADY_BLOCKED]}) from clash
+    record(actor_id, "create", block, {name: (None, getattr(block, name)) for name in BLOCK_FIELDS})
     return block
 
 
-def describe_block(block: BlockedSubId, description: str) -> BlockedSubId:
+def describe_block(actor_id: int | None, block: BlockedSubId, description: str) -> BlockedSubId:
     """Change a block's description (publisher, offer and value stay: delete and block again to change them)."""
     description = (description or "").strip()
     if errors := _description_errors(description):
         raise SubIdInvalid({"description": errors})
+    before = block.description
     block.description = description
     db.session.flush()
+    if before != description:
+        record(actor_id, "update", block, {"description": (before, description)})
     return block
 
 
-def unblock(block: BlockedSubId) -> None:
+def _delete(actor_id: int | None, block: BlockedSubId) -> None:
+    record(actor_id, "delete", block, {name: (getattr(block, name), None) for name in BLOCK_FIELDS})
     db.session.delete(block)
+
+
+def unblock(actor_id: int | None, block: BlockedSubId) -> None:
+    _delete(actor_id, block)
     db.session.flush()
 
 
@@ -75,29 +97,32 @@ class UnblockResult:
     not_found: list[str] = field(default_factory=list)
 
 
-def unblock_many(ids: list[str]) -> UnblockResult:
+def unblock_many(actor_id: int | None, ids: list[str], within=true()) -> UnblockResult:
+    """Delete the blocks of these ids `within` reach; the others are reported as not found."""
     result = UnblockResult()
     given = list(dict.fromkeys(str(value).strip() for value in ids))
     wanted = {int(value) for value in given if ROW_ID.fullmatch(value)}
     found = {}
     if wanted:
-        found = {block.id: block for block in db.session.scalars(select(BlockedSubId).where(BlockedSubId.id.in_(wanted)))}
+        stmt = select(BlockedSubId).where(BlockedSubId.id.in_(wanted), within)
+        found = {block.id: block for block in db.session.scalars(stmt)}
     for value in given:
         block = found.pop(int(value), None) if ROW_ID.fullmatch(value) else None
         if block is None:
             result.not_found.append(value)
         else:
             result.deleted.append(block.sub_id)
-            db.session.delete(block)
+            _delete(actor_id, block)
     db.session.flush()
     return result
 
 
 def search_blocks(
-    publisher_id: int | None = None, offer_id: int | None = None, query: str = "", page: int = 1, per_page: int = BLOCKS_PER_PAGE
+    publisher_id: int | None = None, offer_id: int | None = None, query: str = "", page: int = 1,
+    per_page: int = BLOCKS_PER_PAGE, within=true(),
 ) -> Pagination:
-    """A page of blocks, newest first, filtered by publisher and offer and searched by value or description."""
-    stmt = select(BlockedSubId)
+    """A page of blocks `within` reach, newest first, by publisher and offer, searched by value or description."""
+    stmt = select(BlockedSubId).where(within)
     if publisher_id is not None:
         stmt = stmt.where(BlockedSubId.publisher_id == publisher_id)
     if offer_id is not None:
@@ -135,13 +160,9 @@ def _names(model, ids: set[int]) -> dict[int, str]:
     return {row.id: row.name for row in db.session.execute(select(model.id, model.name).where(model.id.in_(ids)))}
 
 
-def find_block(block_id: int) -> BlockedSubId | None:
-    return db.session.get(BlockedSubId, block_id)
+def publisher_choices(within=true()) -> list[Publisher]:
+    return list(db.session.scalars(select(Publisher).where(within).order_by(Publisher.name, Publisher.id)))
 
 
-def publisher_choices() -> list[Publisher]:
-    return list(db.session.scalars(select(Publisher).order_by(Publisher.name, Publisher.id)))
-
-
-def offer_choices() -> list[Offer]:
-    return list(db.session.scalars(select(Offer).order_by(Offer.name, Offer.id)))
+def offer_choices(within=true()) -> list[Offer]:
+    return list(db.session.scalars(select(Offer).where(within).order_by(Offer.name, Offer.id)))

@@ -145,40 +145,40 @@ def pair(app):
 
 def test_block_checks_publisher_offer_value_and_description(pair):
     with pytest.raises(SubIdInvalid) as refused:
-        blocked.block_sub_id(None, 999999, "far_too_long_for_a_blocked_sub_id", "d" * 256)
+        blocked.block_sub_id(None, None, 999999, "far_too_long_for_a_blocked_sub_id", "d" * 256)
     assert set(refused.value.errors) == {"publisher_id", "offer_id", "sub_id", "description"}
     assert "30 characters" in refused.value.errors["sub_id"][0]
     publisher, offer = pair
     with pytest.raises(SubIdInvalid) as refused:
-        blocked.block_sub_id(publisher.id, offer.id, "a b")
+        blocked.block_sub_id(None, publisher.id, offer.id, "a b")
     assert "Use only letters" in refused.value.errors["sub_id"][0]
 
 
 def test_a_value_is_blocked_once_per_publisher_and_offer(pair):
     publisher, offer = pair
-    blocked.block_sub_id(publisher.id, offer.id, "fraudy", "incentivised")
+    blocked.block_sub_id(None, publisher.id, offer.id, "fraudy", "incentivised")
     with pytest.raises(SubIdInvalid) as refused:
-        blocked.block_sub_id(publisher.id, offer.id, "fraudy")
+        blocked.block_sub_id(None, publisher.id, offer.id, "fraudy")
     assert refused.value.errors == {"sub_id": [blocked.ALREADY_BLOCKED]}
-    blocked.block_sub_id(publisher.id, offer.id, "Fraudy")  # case-sensitive, as the click endpoint compares
-    blocked.block_sub_id(publisher.id, OfferFactory().id, "fraudy")
+    blocked.block_sub_id(None, publisher.id, offer.id, "Fraudy")  # case-sensitive, as the click endpoint compares
+    blocked.block_sub_id(None, publisher.id, OfferFactory().id, "fraudy")
     assert db.session.query(BlockedSubId).count() == 3
 
 
 def test_describe_changes_only_the_description(pair):
     publisher, offer = pair
-    block = blocked.block_sub_id(publisher.id, offer.id, "fraudy", "old")
-    blocked.describe_block(block, "  new reason ")
+    block = blocked.block_sub_id(None, publisher.id, offer.id, "fraudy", "old")
+    blocked.describe_block(None, block, "  new reason ")
     assert (block.sub_id, block.description) == ("fraudy", "new reason")
     with pytest.raises(SubIdInvalid):
-        blocked.describe_block(block, "d" * 256)
+        blocked.describe_block(None, block, "d" * 256)
 
 
 def test_unblock_many_reports_unknown_ids(pair):
     publisher, offer = pair
-    one = blocked.block_sub_id(publisher.id, offer.id, "one")
-    two = blocked.block_sub_id(publisher.id, offer.id, "two")
-    result = blocked.unblock_many([str(one.id), "123456789", "x"])
+    one = blocked.block_sub_id(None, publisher.id, offer.id, "one")
+    two = blocked.block_sub_id(None, publisher.id, offer.id, "two")
+    result = blocked.unblock_many(None, [str(one.id), "123456789", "x"])
     assert result.deleted == ["one"] and result.not_found == ["123456789", "x"]
     assert [b.id for b in db.session.scalars(select(BlockedSubId))] == [two.id]
 
@@ -186,9 +186,9 @@ def test_unblock_many_reports_unknown_ids(pair):
 def test_search_blocks_filters_by_publisher_offer_and_text(pair):
     publisher, offer = pair
     other_offer = OfferFactory()
-    blocked.block_sub_id(publisher.id, offer.id, "alpha", "bot farm")
-    blocked.block_sub_id(publisher.id, other_offer.id, "beta", "")
-    blocked.block_sub_id(PublisherFactory().id, offer.id, "gamma", "")
+    blocked.block_sub_id(None, publisher.id, offer.id, "alpha", "bot farm")
+    blocked.block_sub_id(None, publisher.id, other_offer.id, "beta", "")
+    blocked.block_sub_id(None, PublisherFactory().id, offer.id, "gamma", "")
     assert {b.sub_id for b in blocked.search_blocks(publisher_id=publisher.id).items} == {"alpha", "beta"}
     assert {b.sub_id for b in blocked.search_blocks(offer_id=offer.id).items} == {"alpha", "gamma"}
     assert [b.sub_id for b in blocked.search_blocks(query="FARM").items] == ["alpha"]
