@@ -9,6 +9,7 @@ from flask import Flask
 import portal.sqlite  # noqa: F401  (connection settings for the embedded database)
 from portal import formatting, timezones
 from portal.config import PROJECT_ROOT, instance_path, load_config
+from portal.security import install_security_headers
 
 # Every domain package; each may hold models.py, views.py / api.py (blueprints) and cli.py.
 DOMAINS = (
@@ -50,6 +51,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_errorhandlers(app)
     register_commands(app)
     register_tracking(app)
+    install_security_headers(app)  # after the traffic endpoints are mounted, so it covers them too
     register_proxies(app)
     return app
 

@@ -65,7 +65,8 @@ def load_config() -> dict:
         "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
         "EVENTS_RATE_LIMIT": os.environ.get("EVENTS_RATE_LIMIT", "1200 per minute"),  # per API key
-        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per minute"),
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per minute"),  # failed sign-ins per address and email
+        "LOGIN_ADDRESS_RATE_LIMIT": os.environ.get("LOGIN_ADDRESS_RATE_LIMIT", "30 per minute"),  # ... per address
         "REWARDS_API_RATE_LIMIT": os.environ.get("REWARDS_API_RATE_LIMIT", "5000 per hour"),  # per API key
         "RATELIMIT_HEADERS_ENABLED": True,
         # Argon2id cost; tests lower it, production keeps the library's recommended defaults.

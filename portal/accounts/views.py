@@ -12,6 +12,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from portal.accounts.forms import ChangePasswordForm, LoginForm
@@ -40,14 +41,20 @@ def _safe_next(target: str | None) -> str:
     return url_for("dashboard.home")
 
 
+def _failed_sign_ins(setting: str, key_func):
+    """Limit failed sign-ins (a good one redirects) to the configured rate per `key_func`; beyond it a 429."""
+    return limiter.limit(
+        lambda: current_app.config[setting],
+        key_func=key_func,
+        methods=["POST"],
+        deduct_when=lambda response: response.status_code != 302,
+        error_message="Too many failed sign-in attempts. Wait a minute and try again.",
+    )
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["LOGIN_RATE_LIMIT"],
-    key_func=_login_attempt_key,
-    methods=["POST"],
-    deduct_when=lambda response: response.status_code != 302,
-    error_message="Too many failed sign-in attempts. Wait a minute and try again.",
-)
+@_failed_sign_ins("LOGIN_RATE_LIMIT", _login_attempt_key)
+@_failed_sign_ins("LOGIN_ADDRESS_RATE_LIMIT", get_remote_address)  # one address guessing across many emails
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.home"))

@@ -59,4 +59,57 @@
       function () { announce(button, "Select and copy", "failed"); }
     );
   });
+
+  // The page policy allows no inline handlers and no eval (hx-on), so the few behaviours pages need are
+  // declared with data attributes and handled here.
+
+  function closest(event, selector) {
+    return event.target.closest ? event.target.closest(selector) : null;
+  }
+
+  // <div data-swap-statuses="400 409">: htmx swaps those error answers in like a 200 (a form with its errors).
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var host = closest(event, "[data-swap-statuses]");
+    if (!host) return;
+    var statuses = host.getAttribute("data-swap-statuses").split(/\s+/);
+    if (statuses.indexOf(String(event.detail.xhr.status)) >= 0) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
+  // <input type="checkbox" data-check-all="selector">: ticks or clears every checkbox the selector finds.
+  document.addEventListener("change", function (event) {
+    var box = closest(event, "[data-check-all]");
+    if (!box) return;
+    document.querySelectorAll(box.getAttribute("data-check-all")).forEach(function (other) {
+      other.checked = box.checked;
+    });
+  });
+
+  // <input data-sets-field="name=value">: changing it sets its form's field `name` to `value`. Captured, so the
+  // field is set before htmx (listening on the form) reads the form for the request this change triggers.
+  document.addEventListener("change", function (event) {
+    var input = closest(event, "[data-sets-field]");
+    if (!input || !input.form) return;
+    var pair = input.getAttribute("data-sets-field").split("=");
+    var field = input.form.elements.namedItem(pair[0]);
+    if (field) field.value = pair.slice(1).join("=");
+  }, true);
+
+  // <a href="..." data-dismiss="selector">: empties that element instead of following the link.
+  document.addEventListener("click", function (event) {
+    var link = closest(event, "[data-dismiss]");
+    if (!link) return;
+    var target = document.querySelector(link.getAttribute("data-dismiss"));
+    if (!target) return;
+    event.preventDefault();
+    target.replaceChildren();
+  });
+
+  // <form data-confirm="question">: submits only when the user confirms.
+  document.addEventListener("submit", function (event) {
+    var form = closest(event, "form[data-confirm]");
+    if (form && !window.confirm(form.getAttribute("data-confirm"))) event.preventDefault();
+  });
 })();

@@ -133,6 +133,27 @@ def test_a_successful_sign_in_is_not_counted_as_an_attempt(app, ana):
     assert sign_in(second, password="wrong password").status_code == 429
 
 
+def test_one_address_trying_many_emails_is_throttled_per_address(app, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_ADDRESS_RATE_LIMIT", "10 per minute")
+    client = app.test_client()
+    for n in range(10):
+        assert sign_in(client, email=f"guess{n}@example.com", password="wrong password").status_code == 401
+    response = sign_in(client, email="guess10@example.com", password="wrong password")
+    assert response.status_code == 429
+    assert "Too many failed sign-in attempts" in response.get_data(as_text=True)
+    assert int(response.headers["Retry-After"]) > 0
+    elsewhere = app.test_client()
+    other = sign_in(elsewhere, email="guess11@example.com", password="wrong", environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    assert other.status_code == 401  # another address has its own count
+
+
+def test_the_per_address_limit_defaults_to_thirty_failures_a_minute(client):
+    for n in range(30):
+        assert sign_in(client, email=f"guess{n}@example.com", password="wrong password").status_code == 401
+    response = sign_in(client, email="guess30@example.com", password="wrong password")
+    assert response.status_code == 429 and "Retry-After" in response.headers
+
+
 # Sign out
 
 def test_logout_requires_post(admin_client):
