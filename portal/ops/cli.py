@@ -145,6 +145,7 @@ def run_portal_command(host: str, port: int) -> None:
             raise click.ClickException("the web server did not become healthy in time; see the log above")
         if healthy and not supervisor.stopping:
             _print_banner(url, DEMO_LOGINS)
+            _let_go_of_the_database()
             supervisor.run()
     finally:
         supervisor.stop()
@@ -159,6 +160,15 @@ def _embedded_redis_reviver():
         return None
     path = Path(current_app.config["EMBEDDED_REDIS_FILE"])
     return lambda: revive_embedded_redis(path)
+
+
+def _let_go_of_the_database() -> None:
+    """From here on this process only supervises: no open transaction (the banner read users and report
+    presets), no pooled connection, nothing to hold locks or stand in the way of vacuum and migrations."""
+    from portal.extensions import db
+
+    db.session.remove()
+    db.engine.dispose()
 
 
 def _browsable_host(host: str) -> str:

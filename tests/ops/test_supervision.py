@@ -12,10 +12,12 @@ import subprocess
 import sys
 import time
 
+import psutil
 import pytest
 from redis import Redis
 from rq import Queue, Worker
 from rq.registry import StartedJobRegistry
+from sqlalchemy import create_engine, make_url, text
 
 from portal.config import PROJECT_ROOT
 from portal.tracking.buffer import CLICK_STREAM
@@ -36,6 +38,7 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads and signals the process tree (Linux)"),
 ]
+ON_POSTGRESQL = bool(os.environ.get("DATABASE_URL"))
 
 
 @pytest.fixture
@@ -127,6 +130,30 @@ def _embedded_redis_back(portal: Portal, killed: int) -> bool:
     except (OSError, ValueError):
         return False
     return pid != killed and alive(pid)
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="pg_stat_activity is PostgreSQL's; set DATABASE_URL")
+def test_run_portal_holds_no_database_connection_while_it_supervises(portal):
+    portal.start()
+    name = make_url(portal.database_url).database
+    engine = create_engine(portal.database_url)
+
+    def parent_holds_nothing() -> bool:
+        with engine.connect() as conn:
+            sessions = conn.execute(
+                text("SELECT client_port, state FROM pg_stat_activity"
+                     " WHERE datname = :name AND pid <> pg_backend_pid()"),
+                {"name": name},
+            ).all()
+        parent_ports = {c.laddr.port for c in psutil.Process(portal.process.pid).net_connections(kind="inet")}
+        # No session left open in a transaction by anyone, and none at all from the parent.
+        return not [s for s in sessions if s.state.startswith("idle in transaction") or s.client_port in parent_ports]
+
+    try:
+        wait_for("run-portal to let go of its database connection", parent_holds_nothing, 10)
+    finally:
+        engine.dispose()
+    assert portal.stop() == 0, portal.output()
 
 
 def test_worker_and_scheduler_ride_out_a_redis_outage(tmp_path):
