@@ -208,6 +208,18 @@ class Portal:
         return self.process.wait(timeout=60)
 
     def kill(self) -> None:
+        """Whatever is left after a failed test: run-portal, its children (each in a session of its own) and
+        theirs, and the embedded Redis, which daemonises itself."""
         if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
+            for process in [*psutil.Process(self.process.pid).children(recursive=True), self.process]:
+                try:
+                    process.kill()
+                except psutil.NoSuchProcess:
+                    pass
             self.process.wait()
+        try:
+            redis = psutil.Process(embedded_redis_pid(self.instance))
+            if str(self.instance) in redis.cwd():  # ours, not a process that got its pid since
+                redis.kill()
+        except (OSError, ValueError, psutil.Error):
+            pass
