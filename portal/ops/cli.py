@@ -19,6 +19,7 @@ from rq import Worker
 from portal.config import PROJECT_ROOT
 
 STARTUP_TIMEOUT_S = 60
+MAINTENANCE_INTERVAL_S = 60
 
 
 LOG_LEVEL = click.option(
@@ -46,7 +47,13 @@ def worker_command(burst: bool, log_level: str) -> None:
     connection = rq_connection()
 
     def work() -> bool:
-        worker = StoppableWorker([Queue(name, connection=connection) for name in QUEUES], connection=connection)
+        worker = StoppableWorker(
+            [Queue(name, connection=connection) for name in QUEUES],
+            connection=connection,
+            # RQ's job scheduler (delayed retries) dies with a Redis outage and is started again at the next
+            # maintenance round: every minute rather than RQ's ten.
+            maintenance_interval=MAINTENANCE_INTERVAL_S,
+        )
         try:
             worker.work(burst=burst, with_scheduler=True, logging_level=level)
         except RedisError:
