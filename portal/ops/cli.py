@@ -1,24 +1,25 @@
-"""`flask worker` (an RQ worker in the app context), `flask scheduler` (periodic jobs) and
-`flask run-portal` (migrate, seed, then web + worker + scheduler as child processes)."""
+"""`flask worker` (an RQ worker in the app context), `flask scheduler` (periodic jobs), both outliving Redis
+outages, and `flask run-portal` (migrate, seed, then web + worker + scheduler as supervised child processes)."""
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from contextlib import closing
+from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
+from redis.exceptions import RedisError
+from rq import Worker
 
 from portal.config import PROJECT_ROOT
 
 STARTUP_TIMEOUT_S = 60
-STOP_TIMEOUT_S = 15
+MAINTENANCE_INTERVAL_S = 60
 
 
 LOG_LEVEL = click.option(
@@ -35,27 +36,78 @@ LOG_LEVEL = click.option(
 @LOG_LEVEL
 @with_appcontext
 def worker_command(burst: bool, log_level: str) -> None:
-    """Run an RQ worker (with scheduler) on every Tracklane queue, inside the app context."""
-    from rq import Queue, Worker
+    """Run an RQ worker (with scheduler) on every Tracklane queue, inside the app context; outlives Redis outages."""
+    from rq import Queue
 
+    from portal.ops.backoff import keep_running
     from portal.queues import QUEUES, rq_connection
 
-    logging.getLogger().setLevel(log_level.upper())
+    level = log_level.upper()
+    logging.getLogger().setLevel(level)
     connection = rq_connection()
-    worker = Worker([Queue(name, connection=connection) for name in QUEUES], connection=connection)
-    worker.work(burst=burst, with_scheduler=True, logging_level=log_level.upper())
+
+    def work() -> bool:
+        worker = StoppableWorker(
+            [Queue(name, connection=connection) for name in QUEUES],
+            connection=connection,
+            # RQ's job scheduler (delayed retries) dies with a Redis outage and is started again at the next
+            # maintenance round: every minute rather than RQ's ten.
+            maintenance_interval=MAINTENANCE_INTERVAL_S,
+        )
+        try:
+            worker.work(burst=burst, with_scheduler=True, logging_level=level)
+        except RedisError:
+            if not worker.stop_requested:
+                raise
+        return burst or worker.stop_requested
+
+    if burst:
+        work()
+    else:
+        keep_running(work, "the worker")
+
+
+class StoppableWorker(Worker):
+    """RQ's worker, remembering whether it was asked to stop: with Redis gone, `work()` ends the same way both times."""
+
+    stop_requested = False
+    max_connection_wait_time = 15.0  # RQ's own retries while it waits for jobs: as our back-off, not a minute
+
+    def handle_warm_shutdown_request(self) -> None:
+        self.stop_requested = True
+        super().handle_warm_shutdown_request()
+
+    def teardown(self) -> None:
+        try:
+            super().teardown()
+        except RedisError:
+            if self.pubsub_thread:  # it never got to unsubscribe: the command listener would linger
+                self.pubsub_thread.stop()
+            raise
 
 
 @click.command("scheduler")
 @LOG_LEVEL
 @with_appcontext
 def scheduler_command(log_level: str) -> None:
-    """Enqueue the periodic jobs of portal/schedule.py on their queues, on time, until stopped."""
+    """Enqueue the periodic jobs of portal/schedule.py on their queues on time until stopped; outlives Redis outages."""
+    from portal.ops.backoff import keep_running
     from portal.queues import rq_connection
     from portal.schedule import build_scheduler
 
     logging.getLogger().setLevel(log_level.upper())
-    build_scheduler(rq_connection()).start()
+    connection = rq_connection()
+
+    def schedule() -> bool:
+        scheduler = build_scheduler(connection)
+        try:
+            scheduler.start()  # returns only when asked to stop
+        except RedisError:
+            if not scheduler.stop_requested:
+                raise
+        return True
+
+    keep_running(schedule, "the scheduler")
 
 
 @click.command("run-portal")
@@ -65,9 +117,12 @@ def scheduler_command(log_level: str) -> None:
 )
 @with_appcontext
 def run_portal_command(host: str, port: int) -> None:
-    """Run everything locally: migrate, seed demo data if the database is empty, start web, worker and scheduler."""
+    """Run everything locally: migrate, seed demo data if the database is empty, start web, worker and scheduler,
+    and start any of them again (the embedded Redis too) if it dies."""
     from flask_migrate import upgrade
 
+    from portal.demo import DEMO_LOGINS
+    from portal.ops.supervisor import Supervisor
     from portal.queues import stop_embedded_redis
 
     click.echo("Applying database migrations…")
@@ -77,33 +132,50 @@ def run_portal_command(host: str, port: int) -> None:
         seeding = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "seed-demo"], cwd=PROJECT_ROOT)
         if seeding.returncode:
             raise click.ClickException("loading the demo data failed; see the messages above")
-    from portal.demo import DEMO_LOGINS
 
     free_port = _free_port(host, port)
     if free_port != port:
         click.echo(f"Port {port} on {host} is busy; using {free_port} instead.")
     url = f"http://{_browsable_host(host)}:{free_port}"
 
-    children = ChildProcesses()
-    signal.signal(signal.SIGTERM, children.request_stop)
-    signal.signal(signal.SIGINT, children.request_stop)
+    supervisor = Supervisor(revive_redis=_embedded_redis_reviver())
+    signal.signal(signal.SIGTERM, supervisor.request_stop)
+    signal.signal(signal.SIGINT, supervisor.request_stop)
     try:
         # Locally the periodic jobs would drown the request log: show their warnings and errors only.
         flask = [sys.executable, "-m", "flask", "--app", "app"]
-        children.start("worker", [*flask, "worker", "--log-level", "WARNING"])
-        children.start("scheduler", [*flask, "scheduler", "--log-level", "WARNING"])
-        children.start("web", _gunicorn_command(host, free_port))
-        healthy = children.wait_until_healthy(f"{url}/healthz", STARTUP_TIMEOUT_S)
-        if not (healthy or children.stopping or children.failed):
+        supervisor.start("worker", [*flask, "worker", "--log-level", "WARNING"])
+        supervisor.start("scheduler", [*flask, "scheduler", "--log-level", "WARNING"])
+        supervisor.start("web", _gunicorn_command(host, free_port))
+        healthy = supervisor.wait_until_healthy(f"{url}/healthz", STARTUP_TIMEOUT_S)
+        if not (healthy or supervisor.stopping):
             raise click.ClickException("the web server did not become healthy in time; see the log above")
-        if healthy and not children.stopping:
+        if healthy and not supervisor.stopping:
             _print_banner(url, DEMO_LOGINS)
-            children.wait()
+            _let_go_of_the_database()
+            supervisor.run()
     finally:
-        children.stop()
+        supervisor.stop()
         stop_embedded_redis()
-    if children.failed:
-        raise click.ClickException(f"{children.failed} stopped unexpectedly")
+
+
+def _embedded_redis_reviver():
+    """For the supervisor: a call that brings the embedded Redis back if it died; None with a REDIS_URL server."""
+    from portal.queues import revive_embedded_redis
+
+    if current_app.config["REDIS_URL"]:
+        return None
+    path = Path(current_app.config["EMBEDDED_REDIS_FILE"])
+    return lambda: revive_embedded_redis(path)
+
+
+def _let_go_of_the_database() -> None:
+    """From here on this process only supervises: no open transaction (the banner read users and report
+    presets), no pooled connection, nothing to hold locks or stand in the way of vacuum and migrations."""
+    from portal.extensions import db
+
+    db.session.remove()
+    db.engine.dispose()
 
 
 def _browsable_host(host: str) -> str:
@@ -165,83 +237,3 @@ def _free_port(host: str, port: int, attempts: int = 20) -> int:
     raise click.ClickException(
         f"ports {port}–{port + attempts - 1} on {host} are all busy; pass a free one with --port"
     )
-
-
-def _die_with_parent() -> None:
-    """In the child, before exec: get SIGTERM if run-portal dies without stopping us (Linux only)."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
-class ChildProcesses:
-    """The web server, the worker and the scheduler: started together, watched, and stopped together."""
-
-    def __init__(self) -> None:
-        self.processes: dict[str, subprocess.Popen] = {}
-        self.stopping = False
-        self.failed: str | None = None
-
-    def start(self, name: str, command: list[str]) -> None:
-        # Own session: a terminal's Ctrl-C reaches only us, and we stop the children in order.
-        self.processes[name] = subprocess.Popen(
-            command,
-            cwd=PROJECT_ROOT,
-            start_new_session=True,
-            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
-        )
-
-    def request_stop(self, signum, frame) -> None:
-        self.stopping = True
-
-    def _check_alive(self) -> bool:
-        for name, process in self.processes.items():
-            if process.poll() is not None:
-                if not self.stopping:
-                    self.failed = f"the {name} process (exit code {process.returncode})"
-                return False
-        return True
-
-    def wait_until_healthy(self, url: str, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and not self.stopping:
-            if not self._check_alive():
-                return False
-            try:
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    if response.status == 200:
-                        return True
-            except OSError:
-                pass
-            time.sleep(0.3)
-        return False
-
-    def wait(self) -> None:
-        while not self.stopping and self._check_alive():
-            time.sleep(0.5)
-
-    def stop(self) -> None:
-        self.stopping = True
-        running = [p for p in self.processes.values() if p.poll() is None]
-        for process in running:
-            _signal(process, signal.SIGTERM)
-        deadline = time.monotonic() + STOP_TIMEOUT_S
-        for process in running:
-            try:
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                _signal(process, signal.SIGKILL, group=True)  # its own workers too
-                process.wait()
-
-
-def _signal(process: subprocess.Popen, signum: int, group: bool = False) -> None:
-    try:
-        if group:
-            os.killpg(process.pid, signum)
-        else:
-            os.kill(process.pid, signum)
-    except ProcessLookupError:
-        pass

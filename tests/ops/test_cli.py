@@ -1,22 +1,22 @@
 """`flask worker` runs real jobs in the app context; `flask run-portal` runs the whole portal and stops cleanly."""
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
+import psutil
 import pytest
 
 from portal.config import PROJECT_ROOT
 from portal.queues import QUEUES, get_queue, redis_connection
 from tests.ops.jobs import mark_done
+from tests.ops.processes import alive, embedded_redis_pid, free_port
 
 
 def _flask(*args: str, env: dict | None = None, **kwargs) -> subprocess.CompletedProcess:
@@ -46,48 +46,10 @@ def test_worker_in_burst_mode_runs_queued_jobs_inside_the_app_context(app):
         assert job.get_status() == "finished"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _descendants(pid: int) -> set[int]:
-    """Every live process below `pid`, read from /proc."""
-    parents: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            parents.setdefault(ppid, []).append(int(entry.name))
-    found, todo = set(), [pid]
-    while todo:
-        for child in parents.get(todo.pop(), []):
-            found.add(child)
-            todo.append(child)
-    return found
-
-
-def _embedded_redis_pid(instance: Path) -> int:
-    settings = json.loads((instance / "redis.db.settings").read_text())
-    return int(Path(settings["pidfile"]).read_text())
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process tree from /proc")
 def test_run_portal_serves_prints_its_url_and_stops_its_children(tmp_path):
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY")}
     env.update(TRACKLANE_INSTANCE_PATH=str(tmp_path / "instance"), TRACKLANE_ENV="development", PYTHONUNBUFFERED="1")
     log_path = tmp_path / "run-portal.log"
@@ -117,15 +79,15 @@ def test_run_portal_serves_prints_its_url_and_stops_its_children(tmp_path):
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as response:
             assert response.status == 200
 
-        children = _descendants(portal.pid)
+        children = {child.pid for child in psutil.Process(portal.pid).children(recursive=True)}
         assert len(children) >= 3, output  # worker, gunicorn master and its workers
-        children |= {_embedded_redis_pid(tmp_path / "instance")}  # daemonised, so not a descendant
+        children |= {embedded_redis_pid(tmp_path / "instance")}  # daemonised, so not a descendant
         portal.send_signal(signal.SIGTERM)
         assert portal.wait(timeout=60) == 0, log_path.read_text()
         deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and any(_alive(pid) for pid in children):
+        while time.monotonic() < deadline and any(alive(pid) for pid in children):
             time.sleep(0.2)
-        assert not [pid for pid in children if _alive(pid)], log_path.read_text()
+        assert not [pid for pid in children if alive(pid)], log_path.read_text()
     finally:
         if portal.poll() is None:
             os.killpg(portal.pid, signal.SIGKILL)

@@ -1,4 +1,4 @@
-"""/healthz and /readyz: public, JSON, and 503 naming the check that failed."""
+"""/healthz and /readyz: public, JSON; 503 when the database is not usable, 200 "degraded" when only Redis is down."""
 from __future__ import annotations
 
 from redis import Redis
@@ -41,15 +41,28 @@ def test_readyz_expects_the_head_of_the_migration_chain(client):
     assert client.get("/readyz").get_json()["checks"]["migrations"]["expected"] == sorted(heads)
 
 
-def test_readyz_is_503_naming_redis_when_redis_is_unreachable(app, client, monkeypatch):
-    # A Redis port nothing listens on, for this test only.
+def test_readyz_is_200_degraded_naming_redis_when_redis_is_unreachable(app, client, monkeypatch):
+    # Traffic is still served (clicks and impressions go straight to the database): a load balancer must keep
+    # sending it, while monitoring sees which part is down.
     monkeypatch.setitem(app.extensions, "tracklane.redis", Redis.from_url("redis://127.0.0.1:1/0"))
     response = client.get("/readyz")
     body = response.get_json()
+    assert response.status_code == 200
+    assert body["status"] == "degraded"
+    assert body["failed"] == ["redis"]
+    assert body["checks"]["redis"] == {"ok": False, "error": "ConnectionError"}
+    assert body["checks"]["database"]["ok"] and body["checks"]["migrations"]["ok"]
+
+
+def test_readyz_is_503_when_the_database_is_down_even_if_redis_is_too(make_app, tmp_path):
+    app = make_app(
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'no-such-dir' / 'x.db'}", REDIS_URL="redis://127.0.0.1:1/0"
+    )
+    response = app.test_client().get("/readyz")
+    body = response.get_json()
     assert response.status_code == 503
     assert body["status"] == "unavailable"
-    assert body["failed"] == ["redis"]
-    assert body["checks"]["database"]["ok"] and body["checks"]["migrations"]["ok"]
+    assert set(body["failed"]) == {"database", "migrations", "redis"}
 
 
 def test_readyz_is_503_when_the_code_ships_a_newer_migration_than_the_database_has(app, client, monkeypatch):
