@@ -41,6 +41,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
     app.config.update(load_config())
     app.config.update(overrides or {})
+    register_converters(app)
     register_redis(app)
     register_extensions(app)
     register_domains(app)
@@ -61,6 +62,13 @@ def register_proxies(app: Flask) -> None:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
+def register_converters(app: Flask) -> None:
+    """Before any route is added: `<int:…>` matches only numbers an id column can hold."""
+    from portal.ids import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
 
 
 def register_redis(app: Flask) -> None:

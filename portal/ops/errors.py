@@ -7,7 +7,7 @@ from html import escape
 from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError, StatementError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException
 
 from portal.ops.logging import loggable_path
 
@@ -70,7 +70,7 @@ def install_error_handlers(app: Flask) -> None:
             g.get("request_id", "-"),
         )
         return error_response(
-            500, InternalServerError.name, "Something went wrong on our side. Quote the request id when you report it."
+            500, "Internal Server Error", "Something went wrong on our side. Quote the request id when you report it."
         )
 
 

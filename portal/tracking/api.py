@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request
 
+from portal.ids import parse_id
 from portal.tracking import service
 from portal.tracking.bots import is_bot
 from portal.tracking.geo import visitor_country
@@ -74,8 +75,7 @@ def impression(creative_id: str):
         and link is not None
         and link.live
         and link.offer_id == creative.offer_id
-        and aid.isdigit()
-        and int(aid) == link.publisher_id
+        and parse_id(aid) == link.publisher_id
     ):
         service.record_impression(current_app._get_current_object(), creative.id, link.id, link.publisher_id)
     return PIXEL, 200, {"Content-Type": "image/gif", "Content-Length": str(len(PIXEL)), **NO_CACHE}

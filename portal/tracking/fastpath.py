@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl
 from flask import Flask
 from werkzeug.urls import iri_to_uri
 
+from portal.ids import parse_id
 from portal.ops.logging import REQUEST_ID_HEADER, loggable_path, request_id, traffic_log
 from portal.tracking import service
 from portal.tracking.api import NO_CACHE, PIXEL
@@ -105,8 +106,7 @@ class FastTracking:
                 link is not None
                 and link.live
                 and link.offer_id == creative.offer_id
-                and aid.isdigit()
-                and int(aid) == link.publisher_id
+                and parse_id(aid) == link.publisher_id
             ):
                 service.record_impression(self.flask_app, creative.id, link.id, link.publisher_id)
         return "200 OK", list(_PIXEL_HEADERS), PIXEL
