@@ -132,8 +132,10 @@ def register_logging(app: Flask) -> None:
 
 def register_errorhandlers(app: Flask) -> None:
     from portal.ops.errors import install_error_handlers
+    from portal.ops.nul_bytes import install_nul_guard
 
     install_error_handlers(app)
+    install_nul_guard(app)
 
 
 def register_tracking(app: Flask) -> None:

@@ -49,6 +49,8 @@ def cached_target(app: Flask, kind: str, public_id: str) -> tuple[bool, LinkTarg
 
 
 def _cached(kind: str, public_id: str, load):
+    if "\x00" in public_id:
+        return None  # in no public id, and PostgreSQL refuses it in a query: unknown without asking
     app = current_app._get_current_object()
     hit, value = cached_target(app, kind, public_id)
     if hit:
