@@ -3,8 +3,9 @@
 A click on a known, live link with well-formed arguments, and a pixel for a known creative, are served
 here straight from the WSGI environ: no request context, URL routing, Response object or after-request
 hooks. Everything else (an unknown or expired cache entry, a malformed argument, a blocked sub ID, a
-fallback, HEAD requests) is handed to the Flask tracking app, which stays the one place for those rules
-and fills the cache the next request reads. Both paths record through the same service functions."""
+fallback, HEAD requests, storage that failed) is handed to the Flask tracking app, which stays the one
+place for those rules and fills the cache the next request reads. Both paths record through the same
+service functions."""
 from __future__ import annotations
 
 import logging
@@ -51,11 +52,14 @@ class FastTracking:
         started = time.perf_counter()
         path = environ.get("PATH_INFO", "")
         if environ.get("REQUEST_METHOD") == "GET":
-            if path.startswith(CLICK_PREFIX):
-                answer = self._click(environ, path[len(CLICK_PREFIX):])
-            elif path.startswith(IMPRESSION_PREFIX):
-                answer = self._impression(environ, path[len(IMPRESSION_PREFIX):])
-            else:
+            try:
+                if path.startswith(CLICK_PREFIX):
+                    answer = self._click(environ, path[len(CLICK_PREFIX):])
+                elif path.startswith(IMPRESSION_PREFIX):
+                    answer = self._impression(environ, path[len(IMPRESSION_PREFIX):])
+                else:
+                    answer = None
+            except Exception:  # say Redis and the database are both down: the Flask app answers, with its handlers
                 answer = None
             if answer is not None:
                 return self._respond(environ, start_response, started, *answer)
