@@ -26,5 +26,5 @@ def parse_ids(values) -> set[int]:
 class IdConverter(IntegerConverter):
     """`<int:…>` in a route: a number beyond MAX_ID does not match, so the route answers 404."""
 
-    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_ID, signed: bool = False):
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_ID, signed=False):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)

@@ -22,7 +22,7 @@ KEY = API_KEY_PREFIX + "k" * 43  # shaped like a key, so it is looked up
 @pytest.fixture
 def down_app(make_app):
     """An app whose database URL points at a port where nothing listens."""
-    return make_app(SQLALCHEMY_DATABASE_URI=UNREACHABLE, RATELIMIT_ENABLED=False)
+    return make_app(SQLALCHEMY_DATABASE_URI=UNREACHABLE)
 
 
 def assert_unavailable(response, json: bool):
@@ -41,7 +41,7 @@ def assert_unavailable(response, json: bool):
 @pytest.mark.parametrize(
     ("method", "url", "kwargs"),
     [
-        ("POST", "/api/v1/events", {"json": {"type": "registration", "player_id": "p-1"}, "headers": {"X-API-Key": KEY}}),
+        ("POST", "/api/v1/events", {"json": {"type": "ftd", "player_id": "p-1"}, "headers": {"X-API-Key": KEY}}),
         ("GET", "/api/v1/reports/some-report-token", {}),
         ("GET", "/api/v1/rewards", {"headers": {"x-api-key": KEY}}),
         ("GET", "/api/v1/redemptions/1", {"headers": {"x-api-key": KEY}}),
@@ -165,7 +165,8 @@ def test_the_pixel_is_served_when_neither_redis_nor_the_database_can_store_the_i
     url = f"/api/v1/track/impression/{creative.public_id}?lid={link.public_id}&aid={link.publisher_id}"
     assert client.get(url).data == PIXEL  # the creative and link are now in the process cache
     assert redis_connection().hlen(IMPRESSION_HASH) == 1
-    monkeypatch.setitem(app.extensions, "tracklane.tracking_redis", Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2))
+    dead_redis = Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+    monkeypatch.setitem(app.extensions, "tracklane.tracking_redis", dead_redis)
     database_gone()
 
     response = client.get(url)
