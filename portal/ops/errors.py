@@ -6,7 +6,7 @@ from html import escape
 
 from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError, StatementError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError, SQLAlchemyError, StatementError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
@@ -29,6 +29,12 @@ def database_unavailable(exc: BaseException) -> bool:
     if not isinstance(exc, DBAPIError):
         return False
     return exc.connection_invalidated or (isinstance(exc, (OperationalError, InterfaceError)) and exc.statement is None)
+
+
+def nul_byte_refused(exc: BaseException) -> bool:
+    """True when PostgreSQL's driver refused a NUL byte in a value: a request body portal.ops.nul_bytes could not
+    read before its view (a multipart form on a route outside the CSRF check) carried one."""
+    return isinstance(exc, DataError) and "NUL (0x00)" in str(exc.orig)
 
 
 def error_response(status: int, title: str, message: str, headers: dict | None = None, bare: bool = False):
@@ -79,6 +85,8 @@ def install_error_handlers(app: Flask) -> None:
         if isinstance(exc, StatementError):
             exc.hide_parameters = True  # SQL parameters can hold password hashes, API key hashes or tokens
         _rollback()
+        if nul_byte_refused(exc):
+            return error_response(400, "Bad Request", "A value contains a NUL byte, which no field accepts.")
         if database_unavailable(exc):
             log.error(
                 "database unavailable on %s %s request_id=%s: %s",

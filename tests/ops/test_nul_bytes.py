@@ -67,3 +67,17 @@ def test_a_nul_byte_in_a_traffic_id_is_an_unknown_id(app, client):
     for url in ("/api/v1/track/impression/abc%00def", f"/api/v1/track/impression/{creative.public_id}?lid=x%00y&aid=1"):
         response = client.get(url)
         assert response.status_code == 200 and response.data == PIXEL
+
+
+def test_a_nul_byte_in_a_multipart_form_read_by_its_own_view_is_a_400_on_postgresql(app, publisher_client):
+    """The bulk preview parses its multipart form itself, after the guard: PostgreSQL refusing the NUL is a 400."""
+    response = publisher_client.post(
+        "/sub-ids/bulk/preview",
+        data={"csrf_token": publisher_client.csrf_token(), "lines": "fine\nbad\x00one"},
+        content_type="multipart/form-data",
+    )
+    if db.engine.dialect.name == "postgresql":
+        assert response.status_code == 400
+        assert "A value contains a NUL byte" in response.get_data(as_text=True)
+    else:
+        assert response.status_code == 200  # SQLite takes NUL bytes: the preview answers as usual
