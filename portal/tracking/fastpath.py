@@ -13,6 +13,8 @@ import time
 from urllib.parse import parse_qsl
 
 from flask import Flask
+from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.urls import iri_to_uri
 
 from portal.ids import parse_id
@@ -59,7 +61,7 @@ class FastTracking:
                     answer = self._impression(environ, path[len(IMPRESSION_PREFIX):])
                 else:
                     answer = None
-            except Exception:  # say Redis and the database are both down: the Flask app answers, with its handlers
+            except (RedisError, SQLAlchemyError):  # nothing was stored (Redis and the database down): Flask answers
                 answer = None
             if answer is not None:
                 return self._respond(environ, start_response, started, *answer)
