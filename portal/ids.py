@@ -1,4 +1,4 @@
-"""Row ids as the database stores them: whole numbers from 1 to the id columns' (PostgreSQL integer) maximum.
+"""Row ids as the database stores them: whole numbers up to the id columns' (PostgreSQL integer) maximum.
 
 A number beyond that range names no row, so it is treated as "no such row" wherever an id comes in
 (a route's `<int:…>`, a form's choice, an API argument) instead of reaching the database and failing there."""
@@ -12,8 +12,8 @@ MAX_ID = 2**31 - 1
 def parse_id(value) -> int | None:
     """`value` as an id, or None when it is not a whole number from 0 to MAX_ID."""
     text = str(value).strip() if value is not None else ""
-    if not (text.isascii() and text.isdigit()):
-        return None
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_ID)):
+        return None  # the length first: int() refuses strings of over 4300 digits
     number = int(text)
     return number if number <= MAX_ID else None
 

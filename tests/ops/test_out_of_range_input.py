@@ -55,7 +55,7 @@ def test_the_last_api_page_allowed_is_an_empty_page(client, network_key):
     assert response.status_code == 200 and response.get_json()["rewards"] == []
 
 
-@pytest.mark.parametrize("reward_id", [2**31, 10**20, "²"])
+@pytest.mark.parametrize("reward_id", [2**31, 10**20, "²", "9" * 5000])
 def test_an_out_of_range_reward_id_filter_is_a_400_naming_it(client, network_key, reward_id):
     response = client.get(f"/api/v1/redemptions?reward_id={reward_id}", headers={"x-api-key": network_key})
     assert response.status_code == 400 and "reward_id" in response.get_json()["error"]
@@ -69,8 +69,9 @@ def test_a_log_date_outside_the_calendar_is_a_400_naming_the_field(publisher_cli
         assert f"The {name} date must be a day {RANGE}." in response.get_data(as_text=True)
 
 
-def test_a_log_offer_no_row_can_have_is_a_400(publisher_client):
-    response = publisher_client.get(f"/logs/clicks?offer={2**31}")
+@pytest.mark.parametrize("offer", [2**31, "9" * 5000])
+def test_a_log_offer_no_row_can_have_is_a_400(publisher_client, offer):
+    response = publisher_client.get(f"/logs/clicks?offer={offer}")
     assert response.status_code == 400 and "Pick an offer from the list." in response.get_data(as_text=True)
 
 
