@@ -5,6 +5,7 @@ rows of a small network; query and form fields are the ones the route's own page
 A role that is turned away (401, 403, sign-in redirect) gets no further requests on that route."""
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from datetime import timedelta
@@ -48,7 +49,8 @@ from tests.factories import (
 ROLES = ("anonymous", "admin", "publisher", "advertiser", "manager")
 BAD_IDS = (2**31, 2**63, 10**20, -1, 0)
 BAD_PAGES = (10**20, -5, "abc")
-BAD_NUMBERS = (2**31, 10**20, "²")  # "²".isdigit() is true, int("²") fails
+# "²".isdigit() is true and int("²") fails; int() refuses more than 4300 digits.
+BAD_NUMBERS = (2**31, 10**20, "²", "9" * 5000)
 BAD_DATES = ("9999-12-31", "0001-01-01", "2024-02-30", "garbage")
 NUL = "a\x00b"
 # Path text for a string argument: a NUL byte, and bytes that are no UTF-8.
@@ -110,7 +112,7 @@ def world(app, client, admin_user, publisher_user, advertiser_user, manager_user
     sub_id = SubIdFactory(publisher=publisher)
     block = BlockedSubId(publisher_id=publisher.id, offer_id=offer.id, sub_id="blocked-one")
     payout_term = CustomPayoutFactory(publisher=publisher, offer=offer)
-    CustomThrottleFactory(publisher=publisher, offer=offer)
+    throttle = CustomThrottleFactory(publisher=publisher, offer=offer)
     reward = RewardFactory()
     rule = PointsRuleFactory()
     payout = Payout(
@@ -127,7 +129,8 @@ def world(app, client, admin_user, publisher_user, advertiser_user, manager_user
     db.session.commit()
     values = {
         "advertiser_id": advertiser_user.advertiser_id, "offer_id": offer.id, "event_id": event.id, "page_id": page.id,
-        "access_id": access.id, "publisher_id": publisher.id, "row_id": payout_term.id, "user_id": publisher_user.id,
+        "access_id": access.id, "publisher_id": publisher.id, "user_id": publisher_user.id,
+        "row_id": {"payouts": payout_term.id, "throttles": throttle.id},
         "block_id": block.id, "payout_id": payout.id, "redemption_id": redemption.id, "reward_id": reward.id,
         "rule_id": rule.id, "conversion_id": conversion.id, "export_id": export.id, "link_id": link.id,
         "source_id": source.id, "preset_id": preset.id, "key_id": key.id, "sub_id_id": sub_id.id,
@@ -142,40 +145,51 @@ def world(app, client, admin_user, publisher_user, advertiser_user, manager_user
     return World(app=app, values=values, clients=clients, api_key=secret, api_query=api_query)
 
 
-def _value(world: World, rule, name: str):
+def _value(world: World, rule, name: str, choice: dict[str, str]):
+    """The world's value for a path argument; a dict of values is keyed by the rule or by an any() choice."""
     if rule.endpoint == "tracking.click":
         return world.values["tracking_link_id"]
     value = world.values.get(name, 1)
-    return value.get(rule.rule, "x") if isinstance(value, dict) else value
-
-
-def path_for(world: World, rule, **overrides) -> str:
-    """The rule's path with each argument filled in: a row of the world, the first choice, or an override
-    (path text, sent as it is)."""
-
-    def fill(match):
-        converter, name = match.group("converter"), match.group("name")
-        if name in overrides:
-            return str(overrides[name])
-        if converter and converter.startswith("any("):
-            return converter[4:-1].split(",")[0].strip()
-        return quote(str(_value(world, rule, name)), safe="/")
-
-    return _PLACEHOLDER.sub(fill, rule.rule)
+    if not isinstance(value, dict):
+        return value
+    return value.get(rule.rule) or next((value[c] for c in choice.values() if c in value), "x")
 
 
 def _arguments(rule) -> list[tuple[str, str]]:
     return [(m.group("converter") or "default", m.group("name")) for m in _PLACEHOLDER.finditer(rule.rule)]
 
 
-def _path_variants(world: World, rule) -> list[str]:
+def _choices(rule) -> list[dict[str, str]]:
+    """Every combination of the rule's any() choices (one empty combination when it has none)."""
+    options = {
+        name: [option.strip() for option in converter[4:-1].split(",")]
+        for converter, name in _arguments(rule)
+        if converter.startswith("any(")
+    }
+    return [dict(zip(options, combination)) for combination in itertools.product(*options.values())]
+
+
+def path_for(world: World, rule, choice: dict[str, str], **overrides) -> str:
+    """The rule's path with each argument filled in: the any() choice, an override (path text, sent as it is),
+    or a row of the world."""
+
+    def fill(match):
+        name = match.group("name")
+        if name in overrides or name in choice:
+            return str(overrides.get(name, choice.get(name)))
+        return quote(str(_value(world, rule, name, choice)), safe="/")
+
+    return _PLACEHOLDER.sub(fill, rule.rule)
+
+
+def _path_variants(world: World, rule, choice: dict[str, str]) -> list[str]:
     """One path per bad value per argument: out-of-range ids for numbers, a NUL byte and non-UTF-8 for text."""
     variants = []
     for converter, name in _arguments(rule):
         if converter == "int":
-            variants += [path_for(world, rule, **{name: bad}) for bad in BAD_IDS]
+            variants += [path_for(world, rule, choice, **{name: bad}) for bad in BAD_IDS]
         elif converter in ("default", "string"):
-            variants += [path_for(world, rule, **{name: bad}) for bad in BAD_TEXT_IN_PATHS]
+            variants += [path_for(world, rule, choice, **{name: bad}) for bad in BAD_TEXT_IN_PATHS]
     return variants
 
 
@@ -220,23 +234,24 @@ class Sweep:
 
     def page_rule(self, rule, role: str) -> None:
         """Bad path arguments, then every field seen on the pages so far set to each bad value in turn."""
-        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            baseline = self.send(role, method, path_for(self.world, rule))
+        for method, choice in itertools.product(sorted(rule.methods - {"HEAD", "OPTIONS"}), _choices(rule)):
+            path = path_for(self.world, rule, choice)
+            baseline = self.send(role, method, path)
             if baseline.status_code in _TURNED_AWAY or "/login" in baseline.headers.get("Location", ""):
                 continue
-            for path in _path_variants(self.world, rule):
-                self.send(role, method, path)
+            for bad_path in _path_variants(self.world, rule, choice):
+                self.send(role, method, bad_path)
             self.seen |= field_names(baseline)
             if baseline.status_code == 404 or (method == "GET" and baseline.status_code >= 400):
                 continue
             for fields in _field_variants(self.seen):
-                self.send(role, method, path_for(self.world, rule), fields)
+                self.send(role, method, path, fields)
 
     def api_rule(self, rule) -> None:
         """Bad path arguments, then one bad field at a time on an otherwise valid request (query or JSON body)."""
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            path = path_for(self.world, rule)
-            for bad_path in _path_variants(self.world, rule):
+            path = path_for(self.world, rule, {})
+            for bad_path in _path_variants(self.world, rule, {}):
                 self.send("anonymous", method, bad_path)
             for name in API_FIELDS:
                 for bad in (*BAD_PAGES, *BAD_NUMBERS, *BAD_DATES, NUL):
