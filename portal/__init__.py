@@ -42,6 +42,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
     app.config.update(load_config())
     app.config.update(overrides or {})
+    register_converters(app)
     register_redis(app)
     register_extensions(app)
     register_domains(app)
@@ -63,6 +64,13 @@ def register_proxies(app: Flask) -> None:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
+def register_converters(app: Flask) -> None:
+    """Before any route is added: `<int:…>` matches only numbers an id column can hold."""
+    from portal.ids import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
 
 
 def register_redis(app: Flask) -> None:
@@ -126,8 +134,10 @@ def register_logging(app: Flask) -> None:
 
 def register_errorhandlers(app: Flask) -> None:
     from portal.ops.errors import install_error_handlers
+    from portal.ops.nul_bytes import install_nul_guard
 
     install_error_handlers(app)
+    install_nul_guard(app)
 
 
 def register_tracking(app: Flask) -> None:

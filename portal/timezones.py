@@ -1,11 +1,23 @@
 """Times are stored in UTC and shown in the viewer's time zone."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from flask import Flask
 from flask_login import current_user
+
+# The days a filter, report or cut-off may name: wider than any data here, and far enough from date.min and
+# date.max that a day's bounds in every time zone (and the day after the last) can still be computed.
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2099, 12, 31)
+
+
+def check_day(day: date, name: str) -> date:
+    """`day` when it lies within FIRST_DAY..LAST_DAY; else a ValueError whose message names `name`."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"{name} must be a day from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}.")
+    return day
 
 
 def zone(name: str | None) -> ZoneInfo:

@@ -18,6 +18,7 @@ from portal.accounts.models import STAFF_ROLES, ApiKey, Role, User, UserStatus
 from portal.accounts.passwords import hash_password, password_problem, verify_password
 from portal.events.bulk import run
 from portal.extensions import db
+from portal.paging import paginate
 from portal.types import utcnow
 
 API_KEY_PREFIX = "tl_"
@@ -211,4 +212,4 @@ def search_users(
         query = query.where(
             func.lower(User.email).contains(needle, autoescape=True) | full_name.contains(needle, autoescape=True)
         )
-    return db.paginate(query, page=max(page, 1), per_page=per_page, max_per_page=per_page, error_out=False)
+    return paginate(query, page, per_page)

@@ -16,6 +16,7 @@ from portal.accounts.models import STAFF_ROLES, ManagerAccess, Role, User, UserS
 from portal.accounts.service import AccountError, USERS_PER_PAGE, create_user, normalise_email, search_users
 from portal.audit.service import diff, record, snapshot
 from portal.extensions import db
+from portal.ids import parse_ids
 from portal.network import rules
 from portal.network.listing import Sort
 from portal.network.models import Advertiser, Publisher
@@ -164,7 +165,7 @@ def bulk_change_status(actor: User, ids, change: str) -> int:
     """Apply one status change to the selected users; the whole selection is refused when it would lock out the actor."""
     if change not in USER_CHANGES:
         raise Invalid({"action": "Pick what to do with the selected users."})
-    wanted = {int(i) for i in ids if str(i).isdigit()}
+    wanted = parse_ids(ids)
     if not wanted:
         raise Invalid({"ids": "Select at least one user."})
     if actor.id in wanted and USER_CHANGES[change] != UserStatus.ACTIVE:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from portal.accounts.models import User
 from portal.audit.models import AuditEntry
 from portal.extensions import db
+from portal.paging import paginate
 from portal.timezones import zone
 
 ENTRIES_PER_PAGE = 50
@@ -91,7 +92,7 @@ def search_entries(
     if day_to is not None:
         stmt = stmt.where(AuditEntry.created_at < datetime.combine(day_to + timedelta(days=1), time.min, tz))
     stmt = stmt.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
-    return db.paginate(stmt, page=max(page, 1), per_page=per_page, max_per_page=per_page, error_out=False)
+    return paginate(stmt, page, per_page)
 
 
 def actor_names(entries) -> dict[int, str]:

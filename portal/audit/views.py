@@ -4,22 +4,16 @@ from __future__ import annotations
 from flask import Blueprint, make_response, render_template, request
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from portal.accounts.auth import role_required
 from portal.accounts.models import Role
 from portal.audit.service import actor_names, actors, object_types, search_entries
+from portal.forms import DayField, optional_int
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
-
-
-def _optional_int(value) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return -1
 
 
 class AuditFilterForm(FlaskForm):
@@ -28,9 +22,9 @@ class AuditFilterForm(FlaskForm):
 
     object_type = SelectField("Object type", validate_choice=False)
     object_id = StringField("Object id", validators=[Optional()])
-    actor = SelectField("Who", coerce=_optional_int, validate_choice=False)
-    day_from = DateField("From", validators=[Optional()])
-    day_to = DateField("To", validators=[Optional()])
+    actor = SelectField("Who", coerce=optional_int, validate_choice=False)
+    day_from = DayField("From", validators=[Optional()])
+    day_to = DayField("To", validators=[Optional()])
 
     def fill_choices(self) -> None:
         self.object_type.choices = [SelectChoice("", "All types")] + [SelectChoice(t, t) for t in object_types()]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, SearchField, SelectField, StringField, TextAreaField
+from wtforms import SearchField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
@@ -10,7 +10,7 @@ from portal.conversions.listing import ConversionFilters, Scope, advertisers, sc
 from portal.conversions.models import ConversionStatus
 from portal.conversions.review import MAX_REASON
 from portal.events.schemas import EVENT_TYPES
-from portal.forms import optional_int
+from portal.forms import DayField, optional_int
 from portal.tracking.service import MAX_SUB_LENGTH, SUB_FIELDS
 
 STATUS_CHOICES = [SelectChoice("", "Any status")] + [SelectChoice(s.value, s.value.capitalize()) for s in ConversionStatus]
@@ -22,8 +22,8 @@ class PublisherFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    day_from = DateField("From", validators=[Optional()])
-    day_to = DateField("To", validators=[Optional()])
+    day_from = DayField("From", validators=[Optional()])
+    day_to = DayField("To", validators=[Optional()])
     offer = SelectField("Offer", coerce=optional_int, validators=[Optional()])
     status = SelectField("Status", choices=STATUS_CHOICES, validators=[Optional()])
 

@@ -15,6 +15,7 @@ from portal.events.models import Event, Player
 from portal.extensions import db
 from portal.links.models import TrackingLink
 from portal.network.models import Advertiser, Offer, OfferEvent, Publisher
+from portal.paging import paginate
 from portal.timezones import zone
 from portal.tracking.models import Click
 from portal.tracking.service import SUB_FIELDS
@@ -79,7 +80,7 @@ def filtered(scope: Scope, filters: ConversionFilters) -> Select:
 def search_conversions(scope: Scope, filters: ConversionFilters, page: int = 1, per_page: int = PER_PAGE) -> Pagination:
     """A page of conversions, newest first."""
     stmt = filtered(scope, filters).order_by(Conversion.created_at.desc(), Conversion.id.desc())
-    return db.paginate(stmt, page=max(page, 1), per_page=per_page, max_per_page=per_page, error_out=False)
+    return paginate(stmt, page, per_page)
 
 
 def payout_totals(scope: Scope, filters: ConversionFilters) -> list[tuple[str, str, Decimal, int]]:

@@ -13,6 +13,7 @@ from wtforms.validators import (
 )
 
 from portal.creatives.service import MAX_SIDE, Size
+from portal.ids import parse_id
 
 EXTENSIONS = ["png", "jpg", "jpeg", "gif", "webp"]
 
@@ -62,8 +63,7 @@ class CreativeFilterForm(FlaskForm):
         self.size.choices = [("", "All sizes")] + [(size.key, f"{size.width}×{size.height}") for size in sizes]
 
     def offer_id(self) -> int | None:
-        value = (self.offer.data or "").strip()
-        return int(value) if value.isdigit() and len(value) < 12 else None
+        return parse_id(self.offer.data)
 
     def selected_size(self) -> Size | None:
         return Size.parse(self.size.data)

@@ -19,6 +19,7 @@ from portal.extensions import db
 from portal.links.models import TrackingLink
 from portal.network.access import promotable_offers_query
 from portal.network.models import Offer
+from portal.paging import paginate
 from portal.types import utcnow
 
 CREATIVES_PER_PAGE = 50
@@ -125,9 +126,7 @@ def admin_creatives(offer_id: int | None = None, size: Size | None = None, page:
         .order_by(Creative.created_at.desc(), Creative.id.desc())
     )
     query = _filtered(query, offer_id, size)
-    return db.paginate(
-        query, page=max(page, 1), per_page=CREATIVES_PER_PAGE, max_per_page=CREATIVES_PER_PAGE, error_out=False
-    )
+    return paginate(query, page, CREATIVES_PER_PAGE)
 
 
 def uploadable_offers(offers=true()) -> list[Offer]:

@@ -17,6 +17,7 @@ from portal.network.access import (
     promotable_offers_query,
 )
 from portal.network.models import Offer
+from portal.paging import paginate
 from portal.tracking.models import Click
 from portal.tracking.service import SUB_FIELDS
 from portal.types import utcnow
@@ -259,7 +260,7 @@ def search_links(
     elif status == "archived":
         stmt = stmt.where(TrackingLink.archived_at.is_not(None))
     stmt = stmt.order_by(TrackingLink.created_at.desc(), TrackingLink.id.desc())
-    return db.paginate(stmt, page=max(page, 1), per_page=per_page, max_per_page=per_page, error_out=False)
+    return paginate(stmt, page, per_page)
 
 
 def filter_offers(publisher_id: int) -> list[Offer]:

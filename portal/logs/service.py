@@ -16,8 +16,10 @@ from portal.accounts.models import Role, User
 from portal.conversions.models import Conversion
 from portal.creatives.models import Creative
 from portal.extensions import db
+from portal.ids import parse_id
 from portal.links.models import TrackingLink
 from portal.network.models import Offer
+from portal.timezones import check_day
 from portal.tracking.models import Click, ImpressionCount
 
 PER_PAGE = 50
@@ -42,9 +44,10 @@ class LogFilter:
         if start and end and end < start:
             raise LogFilterInvalid("The end date is before the start date.")
         offer = (args.get("offer") or "").strip()
-        if offer and not offer.isdigit():
+        offer_id = parse_id(offer) if offer else None
+        if offer and offer_id is None:
             raise LogFilterInvalid("Pick an offer from the list.")
-        return cls(start=start, end=end, offer_id=int(offer) if offer else None, link=(args.get("link") or "").strip()[:24])
+        return cls(start=start, end=end, offer_id=offer_id, link=(args.get("link") or "").strip()[:24])
 
     @classmethod
     def from_query(cls, query: str) -> LogFilter:
@@ -68,9 +71,13 @@ def _day(args: Mapping[str, str], name: str) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         raise LogFilterInvalid(f"The {name} date must look like 2026-01-31.") from None
+    try:
+        return check_day(day, f"The {name} date")
+    except ValueError as outside:
+        raise LogFilterInvalid(str(outside)) from None
 
 
 @dataclass(frozen=True)

@@ -173,7 +173,7 @@ class _ManagerFilter:
     def manager_value(self, me: int) -> int | None:
         """The manager to filter by ("me" is the viewer), or None for any."""
         value = self.manager.data or ""
-        return me if value == "me" else int(value) if value.isdigit() else None
+        return me if value == "me" else optional_int(value) if value.isdigit() else None
 
 
 class AdvertiserFilterForm(_ManagerFilter, _FilterForm):

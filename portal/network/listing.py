@@ -3,10 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select
-
-from portal.extensions import db
 
 PER_PAGE = 25
 # Status filter value -> label; "current" (everything not archived) is the default.
@@ -53,7 +50,3 @@ def with_status(stmt: Select, model, status: str) -> Select:
     if status == "archived":
         return stmt.where(model.archived_at.is_not(None))
     return stmt
-
-
-def paginate(stmt: Select, page: int, per_page: int = PER_PAGE) -> Pagination:
-    return db.paginate(stmt, page=max(page, 1), per_page=per_page, max_per_page=per_page, error_out=False)

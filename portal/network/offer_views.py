@@ -8,6 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.extensions import db
+from portal.ids import parse_id
 from portal.network.access_requests import grantable_publishers, offer_access_rows
 from portal.network.forms import (
     ActionForm,
@@ -93,8 +94,9 @@ def _offer_form_page(form: OfferForm, offer: Offer | None, status: int = 200):
 @advertiser_pages
 def offer_new():
     form = OfferForm()
-    if request.method == "GET" and request.args.get("advertiser", "").isdigit():
-        form.advertiser_id.data = int(request.args["advertiser"])
+    advertiser = parse_id(request.args.get("advertiser"))
+    if request.method == "GET" and advertiser is not None:
+        form.advertiser_id.data = advertiser
     if request.method == "POST" and form.validate():
         try:
             offer = create_offer(actor_id(), form.values(), advertisers_in_reach(current_user))

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from portal.conversions.plans import Plan, choose_plan, custom_payouts
 from portal.extensions import db
 from portal.network.access import listed_offers_query
-from portal.network.listing import paginate
+from portal.network.listing import PER_PAGE
 from portal.network.models import (
     AccessStatus,
     LandingPage,
@@ -21,6 +21,7 @@ from portal.network.models import (
     OfferEvent,
     Visibility,
 )
+from portal.paging import paginate
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ def search_listed_offers(publisher_id: int, query: str = "", page: int = 1) -> P
     needle = query.strip().lower()
     if needle:
         stmt = stmt.where(func.lower(Offer.name).contains(needle, autoescape=True))
-    return paginate(stmt, page)
+    return paginate(stmt, page, PER_PAGE)
 
 
 def listed_offer(publisher_id: int, offer_id: int) -> Offer | None:

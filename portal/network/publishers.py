@@ -19,7 +19,7 @@ from portal.conversions.models import Conversion, ConversionStatus
 from portal.extensions import db
 from portal.links.models import TrackingLink
 from portal.network import rules
-from portal.network.listing import Sort, apply_sort, paginate
+from portal.network.listing import PER_PAGE, Sort, apply_sort
 from portal.network.models import Publisher, PublisherStatus
 from portal.network.reach import Scope
 from portal.network.rules import Invalid
@@ -27,6 +27,8 @@ from portal.network.service import archive_audited, check_manager, create_audite
 from portal.timezones import is_valid_timezone
 from portal.tracking.models import Click
 from portal.types import Money, utcnow
+from portal.paging import paginate
+from portal.ids import parse_id, parse_ids
 
 PUBLISHER_FIELDS = ("name", "email", "website", "country", "timezone", "postback_url", "status", "manager_id")
 PUBLISHER_BULK_ACTIONS = {"activate": "Set active", "suspend": "Suspend", "archive": "Archive", "restore": "Restore"}
@@ -105,7 +107,7 @@ def bulk_update_publishers(actor_id: int, ids, action: str, within=true()) -> in
     """Apply `action` to the selected publishers `within` reach; returns how many changed (archived ones keep their status)."""
     if action not in PUBLISHER_BULK_ACTIONS:
         raise Invalid({"action": "Pick what to do with the selected rows."})
-    ids = {int(i) for i in ids if str(i).isdigit()}
+    ids = parse_ids(ids)
     if not ids:
         raise Invalid({"ids": "Select at least one row."})
     changed = 0
@@ -140,10 +142,10 @@ def search_publishers(
             or_(
                 func.lower(Publisher.name).contains(needle, autoescape=True),
                 func.lower(Publisher.email).contains(needle, autoescape=True),
-                Publisher.id == (int(needle) if needle.isdigit() else -1),
+                Publisher.id == (parse_id(needle) or -1),
             )
         )
-    return paginate(apply_sort(stmt, sort, PUBLISHER_SORTS, Publisher.id), page)
+    return paginate(apply_sort(stmt, sort, PUBLISHER_SORTS, Publisher.id), page, PER_PAGE)
 
 
 def publisher_choices() -> list[Publisher]:

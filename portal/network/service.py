@@ -8,11 +8,13 @@ from sqlalchemy.orm import contains_eager, selectinload
 from portal.accounts.models import STAFF_ROLES, User, UserStatus
 from portal.audit.service import diff, record, snapshot
 from portal.extensions import db
+from portal.ids import parse_id, parse_ids
 from portal.network import rules
-from portal.network.listing import Sort, apply_sort, paginate, with_status
+from portal.network.listing import PER_PAGE, Sort, apply_sort, with_status
 from portal.network.models import Advertiser, Offer, Publisher, Visibility
 from portal.network.reach import Scope
 from portal.network.rules import Invalid
+from portal.paging import paginate
 from portal.types import utcnow
 
 BULK_ACTIONS = {"activate": "Set active", "pause": "Pause", "archive": "Archive", "restore": "Restore"}
@@ -105,7 +107,7 @@ def _bulk(actor_id: int, model, ids, action: str, archive, restore, within=true(
     """Apply `action` to the selected rows `within` reach only; returns how many changed (archived rows keep their status)."""
     if action not in BULK_ACTIONS:
         raise Invalid({"action": "Pick what to do with the selected rows."})
-    ids = {int(i) for i in ids if str(i).isdigit()}
+    ids = parse_ids(ids)
     if not ids:
         raise Invalid({"ids": "Select at least one row."})
     changed = 0
@@ -220,10 +222,10 @@ def search_advertisers(
                 func.lower(Advertiser.name).contains(needle, autoescape=True),
                 func.lower(Advertiser.company_name).contains(needle, autoescape=True),
                 func.lower(Advertiser.email).contains(needle, autoescape=True),
-                Advertiser.id == (int(needle) if needle.isdigit() else -1),
+                Advertiser.id == (parse_id(needle) or -1),
             )
         )
-    return paginate(apply_sort(stmt, sort, ADVERTISER_SORTS, Advertiser.id), page)
+    return paginate(apply_sort(stmt, sort, ADVERTISER_SORTS, Advertiser.id), page, PER_PAGE)
 
 
 def advertiser_choices(include_id: int | None = None, within=true()) -> list[Advertiser]:
@@ -326,14 +328,14 @@ def search_offers(
         stmt = stmt.where(
             or_(
                 func.lower(Offer.name).contains(needle, autoescape=True),
-                Offer.id == (int(needle) if needle.isdigit() else -1),
+                Offer.id == (parse_id(needle) or -1),
             )
         )
     if advertiser_id is not None:
         stmt = stmt.where(Offer.advertiser_id == advertiser_id)
     if visibility is not None:
         stmt = stmt.where(Offer.visibility == visibility)
-    return paginate(apply_sort(stmt, sort, OFFER_SORTS, Offer.id), page)
+    return paginate(apply_sort(stmt, sort, OFFER_SORTS, Offer.id), page, PER_PAGE)
 
 
 def load_offer(offer_id: int) -> Offer | None:

@@ -6,22 +6,44 @@ from html import escape
 
 from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import SQLAlchemyError, StatementError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError, SQLAlchemyError, StatementError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.exceptions import HTTPException
 
 from portal.ops.logging import loggable_path
 
 log = logging.getLogger("tracklane.error")
+RETRY_AFTER_SECONDS = 30
+UNAVAILABLE = "The database cannot be reached just now. Try again in a minute."
 
 
 def wants_json() -> bool:
     return request.path.startswith("/api/") or request.path in ("/healthz", "/readyz")
 
 
-def error_response(status: int, title: str, message: str, headers: dict | None = None):
+def database_unavailable(exc: BaseException) -> bool:
+    """True when `exc` says the database cannot be reached (refused, dropped, or every pooled connection busy),
+    not that a statement was wrong: connecting failed (no statement yet), or the driver saw the link drop."""
+    if isinstance(exc, PoolTimeout):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    return exc.connection_invalidated or (isinstance(exc, (OperationalError, InterfaceError)) and exc.statement is None)
+
+
+def nul_byte_refused(exc: BaseException) -> bool:
+    """True when PostgreSQL's driver refused a NUL byte in a value: a request body portal.ops.nul_bytes could not
+    read before its view (a multipart form on a route outside the CSRF check) carried one."""
+    return isinstance(exc, DataError) and "NUL (0x00)" in str(exc.orig)
+
+
+def error_response(status: int, title: str, message: str, headers: dict | None = None, bare: bool = False):
+    """The error as JSON for /api, else as a page; `bare` skips the page chrome (it reads the signed-in user)."""
     request_id = g.get("request_id", "")
     if wants_json():
         body = jsonify(error=message, trace_id=request_id)
+    elif bare:
+        body = _bare_error_page(status, title, message, request_id)
     else:
         try:
             body = render_template(
@@ -63,6 +85,18 @@ def install_error_handlers(app: Flask) -> None:
         if isinstance(exc, StatementError):
             exc.hide_parameters = True  # SQL parameters can hold password hashes, API key hashes or tokens
         _rollback()
+        if nul_byte_refused(exc):
+            return error_response(400, "Bad Request", "A value contains a NUL byte, which no field accepts.")
+        if database_unavailable(exc):
+            log.error(
+                "database unavailable on %s %s request_id=%s: %s",
+                request.method,
+                loggable_path(request.path),
+                g.get("request_id", "-"),
+                getattr(exc, "orig", None) or exc,
+            )
+            headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+            return error_response(503, "Service Unavailable", UNAVAILABLE, headers, bare=True)
         log.exception(
             "unhandled error on %s %s request_id=%s",
             request.method,
@@ -70,7 +104,7 @@ def install_error_handlers(app: Flask) -> None:
             g.get("request_id", "-"),
         )
         return error_response(
-            500, InternalServerError.name, "Something went wrong on our side. Quote the request id when you report it."
+            500, "Internal Server Error", "Something went wrong on our side. Quote the request id when you report it."
         )
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import case, func, literal, select, text
 
 from portal.creatives.models import Creative
 from portal.extensions import db
+from portal.ids import parse_id
 from portal.links.models import MarketingSource, TrackingLink
 from portal.network.models import Advertiser, Offer, Publisher
 from portal.reports.models import ReportRollup as R
@@ -105,7 +106,7 @@ def _filtered(stmt, query: ReportQuery):
     for dim, values in query.filters.items():
         column = _COLUMNS[dim]
         if dim in _LABELS:
-            ids = [int(v) for v in values if v.isdigit()]
+            ids = [number for number in map(parse_id, values) if number is not None]
             stmt = stmt.where(column.in_(ids) if "0" not in values else (column.in_(ids) | column.is_(None)))
         else:
             stmt = stmt.where(column.in_(values))

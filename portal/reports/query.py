@@ -10,7 +10,9 @@ import calendar
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
-from portal.timezones import zone
+from portal.ids import parse_id
+from portal.paging import page_number
+from portal.timezones import check_day, zone
 from portal.types import utcnow
 
 # Dimension name -> label. `publisher` and `advertiser` only for admins.
@@ -89,9 +91,13 @@ def parse_date(value: str, name: str) -> date:
     try:
         if len(value) != 10:
             raise ValueError
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise InvalidQuery(f"{name}: expected a date as YYYY-MM-DD, got {value[:40]!r}") from None
+    try:
+        return check_day(day, name)
+    except ValueError as outside:
+        raise InvalidQuery(str(outside)) from None
 
 
 def today_in(timezone: str) -> date:
@@ -160,7 +166,7 @@ class ReportQuery:
         }
         query.filters = {d: values for d, values in query.filters.items() if values}
         for d in ENTITY_DIMENSIONS:
-            if d in query.filters and not all(v.isdigit() for v in query.filters[d]):
+            if d in query.filters and any(parse_id(v) is None for v in query.filters[d]):
                 raise InvalidQuery(f"f_{d}: expected numeric ids")
         grain = get("grain") or "day"
         query.grain = grain if grain in GRAINS else "day"
@@ -173,8 +179,7 @@ class ReportQuery:
             query.end_date = parse_date(get("end"), "end") if get("end") else today
         query.sort = get("sort") or None
         query.descending = get("dir") == "desc"
-        page = get("page") or "1"
-        query.page = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+        query.page = page_number(get("page")) or 1
         chart = get("chart")
         query.chart_metric = chart if chart in METRICS else None
         query.resolve_dates(today)

@@ -11,7 +11,9 @@ from flask import Blueprint, current_app, g, jsonify, request
 from portal.accounts.api_auth import key_from_header, note_key_use
 from portal.accounts.service import LiveKey
 from portal.extensions import csrf, db, limiter
+from portal.ids import MAX_ID, parse_id
 from portal.ops.errors import error_response
+from portal.paging import MAX_PAGE, page_number
 from portal.rewards.catalogue import list_rewards
 from portal.rewards.models import Redemption, Reward
 from portal.rewards.points import PointsError, balance, find_fan, give_bonus
@@ -22,6 +24,7 @@ csrf.exempt(bp)  # authenticated by API key, not by a session cookie
 
 KEY_HEADER = "x-api-key"
 PAGE_SIZE = 25
+PAGE_MESSAGE = f"page must be a whole number from 1 to {MAX_PAGE}."
 ENDPOINTS = (
     "rewards_api.rewards", "rewards_api.redemptions", "rewards_api.redemption", "rewards_api.fan_points", "rewards_api.fan_bonus",
 )
@@ -65,8 +68,7 @@ def _stamp(value: datetime | None) -> str | None:
 
 
 def _page() -> int | None:
-    page = request.args.get("page") or "1"
-    return int(page) if page.isdigit() and int(page) >= 1 else None
+    return page_number(request.args.get("page") or "1")
 
 
 def _flag(name: str):
@@ -116,7 +118,7 @@ def _not_found(message: str):
 def rewards():
     page = _page()
     if page is None:
-        return _bad("page must be a whole number from 1.")
+        return _bad(PAGE_MESSAGE)
     result = list_rewards(page=page, per_page=PAGE_SIZE)
     return jsonify(rewards=[reward_json(r) for r in result.items], total=result.total, page_size=PAGE_SIZE)
 
@@ -129,13 +131,13 @@ def redemptions():
     refunded, refunded_ok = _flag("refunded")
     reward_id = request.args.get("reward_id", "")
     if page is None:
-        return _bad("page must be a whole number from 1.")
+        return _bad(PAGE_MESSAGE)
     if not (completed_ok and refunded_ok):
         return _bad("completed and refunded must be true or false.")
-    if reward_id and not reward_id.isdigit():
-        return _bad("reward_id must be a whole number.")
+    if reward_id and parse_id(reward_id) is None:
+        return _bad(f"reward_id must be a whole number up to {MAX_ID}.")
     result = search_redemptions(
-        completed=completed, refunded=refunded, reward_id=int(reward_id) if reward_id else None,
+        completed=completed, refunded=refunded, reward_id=parse_id(reward_id) if reward_id else None,
         page=page, per_page=PAGE_SIZE,
     )
     return jsonify(redemptions=[redemption_json(r) for r in result.items], total=result.total, page_size=PAGE_SIZE)

@@ -11,6 +11,7 @@ from sqlalchemy import exists, select
 
 from portal.audit.service import diff, record, snapshot
 from portal.extensions import db
+from portal.paging import paginate
 from portal.rewards.models import Redemption, Reward
 
 MAX_TITLE = 200
@@ -120,4 +121,4 @@ def list_rewards(enabled_only: bool = False, page: int = 1, per_page: int = REWA
     stmt = select(Reward).order_by(Reward.id.desc())
     if enabled_only:
         stmt = stmt.where(Reward.enabled.is_(True))
-    return db.paginate(stmt, page=max(page, 1), per_page=per_page, max_per_page=per_page, error_out=False)
+    return paginate(stmt, page, per_page)

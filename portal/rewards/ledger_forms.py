@@ -4,11 +4,11 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from portal.forms import optional_int
+from portal.forms import DayField, optional_int
 from portal.reports.query import DATE_RANGES, MAX_DAYS, resolve_range
 from portal.rewards.earnings import STATUSES, LedgerFilters
 from portal.rewards.payouts import MAX_NOTE
@@ -26,8 +26,8 @@ class EarningsFilterForm(FlaskForm):
     range = SelectField(
         "Dates", choices=[SelectChoice(k, v) for k, v in DATE_RANGES.items()], default=DEFAULT_RANGE, validators=[Optional()]
     )
-    start = DateField("From", validators=[Optional()])
-    end = DateField("To", validators=[Optional()])
+    start = DayField("From", validators=[Optional()])
+    end = DayField("To", validators=[Optional()])
     offer_id = SelectField("Offer", coerce=optional_int, validators=[Optional()])
     status = SelectField("Status", validators=[Optional()])
 
@@ -88,7 +88,7 @@ class PayoutForm(FlaskForm):
         "Currency", validators=[DataRequired(message="Name the currency."), CURRENCY],
         filters=[lambda v: v.strip().upper() if v else v], render_kw={"maxlength": 3, "placeholder": "EUR"},
     )  # fmt: skip
-    cut_off = DateField(
+    cut_off = DayField(
         "Pay commission created up to (inclusive)", validators=[DataRequired(message="Pick the cut-off date.")],
         description="Whole days in your time zone.",
     )  # fmt: skip

@@ -16,6 +16,7 @@ from portal.audit.service import record
 from portal.conversions.models import Conversion, ConversionStatus
 from portal.extensions import db
 from portal.network.models import Publisher
+from portal.paging import paginate
 from portal.rewards.models import Payout
 from portal.timezones import zone
 from portal.types import utcnow
@@ -123,12 +124,12 @@ def search_payouts(
         stmt = stmt.where(Payout.publisher_id == publisher_id)
     if currency:
         stmt = stmt.where(Payout.currency == currency)
-    return db.paginate(stmt, page=max(page, 1), per_page=per_page, max_per_page=per_page, error_out=False)
+    return paginate(stmt, page, per_page)
 
 
 def payout_conversions(payout: Payout, page: int = 1, per_page: int = 50) -> Pagination:
     stmt = select(Conversion).where(Conversion.payout_id == payout.id).order_by(Conversion.created_at, Conversion.id)
-    return db.paginate(stmt, page=max(page, 1), per_page=per_page, max_per_page=per_page, error_out=False)
+    return paginate(stmt, page, per_page)
 
 
 def payout_currencies(within=true()) -> list[str]:

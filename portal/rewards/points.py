@@ -17,6 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from portal.accounts.models import Role, User
 from portal.extensions import db
+from portal.paging import paginate
 from portal.rewards.models import PointsAccount, PointsLedgerEntry
 from portal.types import utcnow
 
@@ -155,7 +156,7 @@ def history(user_id: int, page: int = 1, per_page: int = HISTORY_PER_PAGE) -> Pa
         .where(PointsLedgerEntry.user_id == user_id)
         .order_by(PointsLedgerEntry.id.desc())
     )
-    return db.paginate(stmt, page=max(page, 1), per_page=per_page, max_per_page=per_page, error_out=False)
+    return paginate(stmt, page, per_page)
 
 
 def find_fan(username: str) -> User | None:

@@ -7,6 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.audit.service import record
 from portal.extensions import db
+from portal.paging import paginate
 from portal.rewards.models import Redemption, Reward
 from portal.rewards.points import PointsError, credit, spend
 from portal.types import utcnow
@@ -109,4 +110,4 @@ def search_redemptions(
         stmt = stmt.where(Redemption.refunded.is_(refunded))
     if reward_id is not None:
         stmt = stmt.where(Redemption.reward_id == reward_id)
-    return db.paginate(stmt, page=max(page, 1), per_page=per_page, max_per_page=per_page, error_out=False)
+    return paginate(stmt, page, per_page)

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.audit.service import record
 from portal.extensions import db
 from portal.network.models import Offer, Publisher
+from portal.paging import paginate
 from portal.subids.models import BlockedSubId
 from portal.subids.service import ROW_ID, SubIdInvalid, sub_id_value_errors
 
@@ -136,7 +137,7 @@ def search_blocks(
             )
         )
     stmt = stmt.order_by(BlockedSubId.created_at.desc(), BlockedSubId.id.desc())
-    return db.paginate(stmt, page=max(page, 1), per_page=per_page, max_per_page=per_page, error_out=False)
+    return paginate(stmt, page, per_page)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
+from portal.paging import paginate
 from portal.subids.models import SubId
 
 MAX_EXTERNAL_ID = 50
@@ -198,7 +199,7 @@ def search_sub_ids(publisher_id: int, query: str = "", page: int = 1, per_page: 
             )
         )
     stmt = stmt.order_by(SubId.external_id, SubId.id)
-    return db.paginate(stmt, page=max(page, 1), per_page=per_page, max_per_page=per_page, error_out=False)
+    return paginate(stmt, page, per_page)
 
 
 def names_by_value(publisher_id: int, values: list[str]) -> dict[str, str]:

@@ -2,14 +2,20 @@
 visitor, so the routes stay small and touch neither the session nor the sign-in machinery."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request
+import logging
 
+from flask import Blueprint, current_app, g, redirect, render_template, request
+from redis.exceptions import RedisError
+
+from portal.ids import parse_id
+from portal.ops.errors import database_unavailable
 from portal.tracking import service
 from portal.tracking.bots import is_bot
 from portal.tracking.geo import visitor_country
 from portal.tracking.targets import creative_target, link_target
 
 bp = Blueprint("tracking", __name__, url_prefix="/api/v1/track")
+log = logging.getLogger("tracklane.tracking")
 
 PIXEL = (
     b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00"
@@ -66,6 +72,17 @@ def click(link_id: str):
 
 @bp.get("/impression/<creative_id>")
 def impression(creative_id: str):
+    try:
+        _count_impression(creative_id)
+    except Exception as failed:  # the page showing the pixel must never get a broken image: the GIF goes out anyway
+        if isinstance(failed, RedisError) or database_unavailable(failed):
+            log.warning("impression not counted, storage unavailable request_id=%s: %s", g.get("request_id"), failed)
+        else:
+            log.exception("impression not counted request_id=%s", g.get("request_id", "-"))
+    return PIXEL, 200, {"Content-Type": "image/gif", "Content-Length": str(len(PIXEL)), **NO_CACHE}
+
+
+def _count_impression(creative_id: str) -> None:
     creative = creative_target(creative_id)
     link = link_target(request.args.get("lid", "")) if creative else None
     aid = request.args.get("aid", "")
@@ -74,8 +91,6 @@ def impression(creative_id: str):
         and link is not None
         and link.live
         and link.offer_id == creative.offer_id
-        and aid.isdigit()
-        and int(aid) == link.publisher_id
+        and parse_id(aid) == link.publisher_id
     ):
         service.record_impression(current_app._get_current_object(), creative.id, link.id, link.publisher_id)
-    return PIXEL, 200, {"Content-Type": "image/gif", "Content-Length": str(len(PIXEL)), **NO_CACHE}

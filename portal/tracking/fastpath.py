@@ -3,8 +3,9 @@
 A click on a known, live link with well-formed arguments, and a pixel for a known creative, are served
 here straight from the WSGI environ: no request context, URL routing, Response object or after-request
 hooks. Everything else (an unknown or expired cache entry, a malformed argument, a blocked sub ID, a
-fallback, HEAD requests) is handed to the Flask tracking app, which stays the one place for those rules
-and fills the cache the next request reads. Both paths record through the same service functions."""
+fallback, HEAD requests, storage that failed) is handed to the Flask tracking app, which stays the one
+place for those rules and fills the cache the next request reads. Both paths record through the same
+service functions."""
 from __future__ import annotations
 
 import logging
@@ -12,8 +13,11 @@ import time
 from urllib.parse import parse_qsl
 
 from flask import Flask
+from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.urls import iri_to_uri
 
+from portal.ids import parse_id
 from portal.ops.logging import REQUEST_ID_HEADER, loggable_path, request_id, traffic_log
 from portal.tracking import service
 from portal.tracking.api import NO_CACHE, PIXEL
@@ -50,11 +54,14 @@ class FastTracking:
         started = time.perf_counter()
         path = environ.get("PATH_INFO", "")
         if environ.get("REQUEST_METHOD") == "GET":
-            if path.startswith(CLICK_PREFIX):
-                answer = self._click(environ, path[len(CLICK_PREFIX):])
-            elif path.startswith(IMPRESSION_PREFIX):
-                answer = self._impression(environ, path[len(IMPRESSION_PREFIX):])
-            else:
+            try:
+                if path.startswith(CLICK_PREFIX):
+                    answer = self._click(environ, path[len(CLICK_PREFIX):])
+                elif path.startswith(IMPRESSION_PREFIX):
+                    answer = self._impression(environ, path[len(IMPRESSION_PREFIX):])
+                else:
+                    answer = None
+            except (RedisError, SQLAlchemyError):  # nothing was stored (Redis and the database down): Flask answers
                 answer = None
             if answer is not None:
                 return self._respond(environ, start_response, started, *answer)
@@ -105,8 +112,7 @@ class FastTracking:
                 link is not None
                 and link.live
                 and link.offer_id == creative.offer_id
-                and aid.isdigit()
-                and int(aid) == link.publisher_id
+                and parse_id(aid) == link.publisher_id
             ):
                 service.record_impression(self.flask_app, creative.id, link.id, link.publisher_id)
         return "200 OK", list(_PIXEL_HEADERS), PIXEL

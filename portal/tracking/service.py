@@ -64,6 +64,8 @@ def check_subs(args) -> dict[str, str]:
         value = args.get(name, "")
         if len(value) > MAX_SUB_LENGTH:
             raise ClickRefused(f"{name} is longer than {MAX_SUB_LENGTH} characters.")
+        if "\x00" in value:  # PostgreSQL refuses it: the click could never be stored, and would block the flush
+            raise ClickRefused(f"{name} contains a NUL byte.")
         subs[name] = value
     return subs
 

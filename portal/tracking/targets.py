@@ -1,19 +1,24 @@
 """What the hot path needs to know about a link or creative, cached briefly in the process."""
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 
 from flask import Flask, current_app
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from portal.creatives.models import Creative
 from portal.extensions import db
 from portal.links.models import TrackingLink
 from portal.network.models import LandingPage, Offer, Publisher, PublisherStatus
+from portal.ops.errors import database_unavailable
 from portal.subids.models import BlockedSubId
 
 CACHE_SECONDS = 10.0
+STALE_SECONDS = 3600.0  # how long past its expiry an entry may still answer while the database is unavailable
+log = logging.getLogger("tracklane.tracking")
 
 
 @dataclass(frozen=True)
@@ -49,12 +54,23 @@ def cached_target(app: Flask, kind: str, public_id: str) -> tuple[bool, LinkTarg
 
 
 def _cached(kind: str, public_id: str, load):
+    if "\x00" in public_id:
+        return None  # in no public id, and PostgreSQL refuses it in a query: unknown without asking
     app = current_app._get_current_object()
     hit, value = cached_target(app, kind, public_id)
     if hit:
         return value
-    value = load()
     cache = _cache(app)
+    try:
+        value = load()
+    except SQLAlchemyError as failed:
+        # While the database is down, a link seen in the last hour keeps sending visitors on (a lost redirect
+        # is a lost visitor); its click waits in Redis like any other.
+        stale = cache.get((kind, public_id))
+        if stale is None or stale[0] + STALE_SECONDS < time.monotonic() or not database_unavailable(failed):
+            raise
+        log.warning("database unavailable: %s %s served from a stale cache entry", kind, public_id)
+        return stale[1]
     if len(cache) > 50_000:  # bounded: a flood of random ids must not grow memory without end
         cache.clear()
     cache[(kind, public_id)] = (time.monotonic() + CACHE_SECONDS, value)

@@ -60,6 +60,7 @@ def test_a_500_elsewhere_is_an_html_page_with_the_request_id(failing_app, error_
     assert response.mimetype == "text/html"
     page = response.get_data(as_text=True)
     assert "trace-from-proxy-1" in page and "500" in page
+    assert "<title>500 Internal Server Error · Tracklane</title>" in page and "property object" not in page
     assert "kaboom" not in page
     assert "request_id=trace-from-proxy-1" in _error_records(error_log)[0].getMessage()
     # The request line is logged too, with the 500.
