@@ -6,6 +6,8 @@ from html import escape
 
 from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError, SQLAlchemyError, StatementError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
@@ -15,6 +17,7 @@ from portal.ops.logging import loggable_path
 log = logging.getLogger("tracklane.error")
 RETRY_AFTER_SECONDS = 30
 UNAVAILABLE = "The database cannot be reached just now. Try again in a minute."
+QUEUE_UNAVAILABLE = "Background work cannot be queued just now (Redis is unreachable). Try again in a minute."
 
 
 def wants_json() -> bool:
@@ -88,15 +91,9 @@ def install_error_handlers(app: Flask) -> None:
         if nul_byte_refused(exc):
             return error_response(400, "Bad Request", "A value contains a NUL byte, which no field accepts.")
         if database_unavailable(exc):
-            log.error(
-                "database unavailable on %s %s request_id=%s: %s",
-                request.method,
-                loggable_path(request.path),
-                g.get("request_id", "-"),
-                getattr(exc, "orig", None) or exc,
-            )
-            headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
-            return error_response(503, "Service Unavailable", UNAVAILABLE, headers, bare=True)
+            return _unavailable("database", getattr(exc, "orig", None) or exc, UNAVAILABLE, bare=True)
+        if isinstance(exc, (RedisConnectionError, RedisTimeoutError)):  # queuing a job while Redis is away
+            return _unavailable("redis", exc, QUEUE_UNAVAILABLE, bare=False)
         log.exception(
             "unhandled error on %s %s request_id=%s",
             request.method,
@@ -106,6 +103,20 @@ def install_error_handlers(app: Flask) -> None:
         return error_response(
             500, "Internal Server Error", "Something went wrong on our side. Quote the request id when you report it."
         )
+
+
+def _unavailable(part: str, cause: BaseException, message: str, bare: bool):
+    """503 with Retry-After for a part that is down, not broken: the client should simply try again."""
+    log.error(
+        "%s unavailable on %s %s request_id=%s: %s",
+        part,
+        request.method,
+        loggable_path(request.path),
+        g.get("request_id", "-"),
+        cause,
+    )
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    return error_response(503, "Service Unavailable", message, headers, bare=bare)
 
 
 def _rollback() -> None:
