@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from portal.extensions import db
 from portal.queues import redis_connection
+from portal.reports.rollups import failed_hours_status
 
 bp = Blueprint("ops", __name__)
 log = logging.getLogger("tracklane.ops")
@@ -30,7 +31,9 @@ def readyz():
     failed = [name for name, check in checks.items() if not check["ok"]]
     if failed:
         log.warning("not ready: %s", ", ".join(f"{name} ({checks[name]['error']})" for name in failed))
-    body = jsonify(status="ok" if ready else "unavailable", checks=checks, failed=failed)
+    # Informational, not a readiness check: hours the report rollup refresh set aside (portal.reports.rollups).
+    details = {"report_rollups": failed_hours_status()} if ready else {}
+    body = jsonify(status="ok" if ready else "unavailable", checks=checks, failed=failed, **details)
     return _no_store(body), 200 if ready else 503
 
 
