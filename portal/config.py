@@ -65,6 +65,10 @@ def load_config() -> dict:
         "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
         "EVENTS_RATE_LIMIT": os.environ.get("EVENTS_RATE_LIMIT", "1200 per minute"),  # per API key
+        # Event times the events API accepts around the moment a body arrives: NGR reports and backfills
+        # up to a year and a month late, senders' clocks up to a quarter of an hour fast.
+        "EVENTS_MAX_AGE_DAYS": int(os.environ.get("EVENTS_MAX_AGE_DAYS", "400")),
+        "EVENTS_MAX_FUTURE_MINUTES": int(os.environ.get("EVENTS_MAX_FUTURE_MINUTES", "15")),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per minute"),
         "REWARDS_API_RATE_LIMIT": os.environ.get("REWARDS_API_RATE_LIMIT", "5000 per hour"),  # per API key
         "RATELIMIT_HEADERS_ENABLED": True,
