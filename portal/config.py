@@ -5,6 +5,8 @@ import os
 import secrets
 from pathlib import Path
 
+from portal.jsontext import json_column_text
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 WEAK_SECRETS = {"", "dev", "change-me", "changeme", "secret"}
 
@@ -52,7 +54,8 @@ def load_config() -> dict:
         "ENV_NAME": env,
         "SECRET_KEY": _secret_key(env, folder),
         "SQLALCHEMY_DATABASE_URI": _database_url(folder),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # JSON columns keep numbers as sent: a Decimal is written digit for digit (json.dumps refuses it).
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "json_serializer": json_column_text},
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "EMBEDDED_REDIS_FILE": str(folder / "redis.db"),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -8,7 +8,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import math
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -22,7 +21,7 @@ from uuid_utils.compat import uuid7
 
 from portal.conversions.service import EarningEvent, convert_events
 from portal.events.attribution import attributable_clicks, attribute
-from portal.events.bulk import any_of_param, compact_json, dialect_name, insert_rows, run
+from portal.events.bulk import any_of_param, dialect_name, insert_rows, run
 from portal.events.models import Event
 from portal.events.players import (
     Identity,
@@ -41,6 +40,7 @@ from portal.events.schemas import (
     validate_user_properties,
 )
 from portal.extensions import db
+from portal.jsontext import compact_json
 from portal.reports.rollups import mark_dirty
 from portal.types import utcnow
 
@@ -409,18 +409,14 @@ def _earning_event(row: dict, source) -> EarningEvent:
 
 
 def _json_safe(value: Any) -> Any:
-    """Properties as the JSON column can hold them: numbers that are not money may become floats here."""
+    """Properties as the JSON column holds them. Numbers stay as sent: a number with a fraction or an
+    exponent is a Decimal (`parse_payload`), written back digit for digit (`portal.jsontext`)."""
     if type(value) in _PLAIN:  # most values: nothing to convert
         return value
     if isinstance(value, dict):
         return {k if type(k) is str else str(k): v if type(v) in _PLAIN else _json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [v if type(v) in _PLAIN else _json_safe(v) for v in value]
-    if isinstance(value, Decimal):
-        if value == value.to_integral_value() and value.adjusted() < 18:
-            return int(value)
-        as_float = float(value)
-        return as_float if math.isfinite(as_float) and (as_float != 0 or value.is_zero()) else str(value)
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     if isinstance(value, uuid.UUID):
@@ -428,4 +424,4 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
-_PLAIN = frozenset({str, int, bool, float, type(None)})
+_PLAIN = frozenset({str, int, bool, float, Decimal, type(None)})

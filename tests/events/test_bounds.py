@@ -1,11 +1,13 @@
-"""What the events API accepts at the edges: event times near now, amounts every sum over them can hold."""
+"""What the events API accepts at the edges: event times near now, amounts every sum over them can hold,
+and property numbers kept digit for digit."""
+import json
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
-from portal.events.models import Event
+from portal.events.models import Event, Player
 from portal.extensions import db
 from portal.types import utcnow
 from tests.events.conftest import deposit
@@ -119,3 +121,50 @@ def test_the_largest_amounts_are_accepted(send):
     assert sorted(db.session.scalars(select(Event.amount))) == [
         Decimal("-9999999999.9999"), Decimal("0.0001"), Decimal("9999999999.9999")]
 
+
+# Property numbers
+
+
+def stored_properties() -> dict:
+    """The events row's properties as the database holds them, read as exact numbers."""
+    raw = db.session.scalar(select(func.cast(Event.properties, db.Text)))
+    return json.loads(raw, parse_float=Decimal)
+
+
+def test_property_numbers_are_stored_exactly_as_sent(send):
+    body = (b'{"type":"registration","player_id":"p","score":12.345678901234567890123,"huge":1e400,'
+            b'"tiny":-0.000000000000000000000001,"kept":1.50,"whole":7,"nested":{"x":[0.1,2.5e-3]}}')
+    assert send(body).status_code == 202
+    properties = stored_properties()
+    assert properties == {
+        "score": Decimal("12.345678901234567890123"), "huge": Decimal("1e400"),
+        "tiny": Decimal("-0.000000000000000000000001"), "kept": Decimal("1.50"), "whole": 7,
+        "nested": {"x": [Decimal("0.1"), Decimal("0.0025")]},
+    }
+    assert str(properties["kept"]) == "1.50" and isinstance(properties["huge"], Decimal)
+
+
+def test_web_event_numbers_are_stored_exactly_too(send):
+    body = (b'{"type":"web_vitals","site_id":"w","session_id":"s","vitals":{"lcp":1234.56789012345678901,'
+            b'"cls":0.1},"screen":{"w":1920,"dpr":1.3333333333333333333}}')
+    assert send(body).status_code == 202
+    properties = stored_properties()
+    assert properties["vitals"] == {"lcp": Decimal("1234.56789012345678901"), "cls": Decimal("0.1")}
+    assert properties["screen"] == {"w": 1920, "dpr": Decimal("1.3333333333333333333")}
+
+
+def test_stored_properties_are_json_the_database_can_read(send):
+    send(b'{"type":"registration","player_id":"p","huge":1e400,"ref":123456789012345678901234567890}')
+    if db.engine.dialect.name == "postgresql":
+        value = db.session.scalar(text("SELECT properties -> 'huge' FROM events"))  # the json operator parses it
+    else:
+        value = db.session.scalar(text("SELECT json_extract(properties, '$.ref') FROM events"))
+    assert value is not None
+
+
+def test_user_properties_keep_their_numbers_too(send):
+    body = (b'{"users":[{"identifiers":{"user_id":"u"},"user_properties":{"ltv":1234.567890123456789},'
+            b'"events":[{"type":"registration"}]}]}')
+    assert send(body).status_code == 202
+    raw = db.session.scalar(select(func.cast(Player.user_properties, db.Text)))
+    assert json.loads(raw, parse_float=Decimal) == {"ltv": Decimal("1234.567890123456789")}
