@@ -5,6 +5,8 @@ import os
 import secrets
 from pathlib import Path
 
+from portal.jsontext import json_column_text
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 WEAK_SECRETS = {"", "dev", "change-me", "changeme", "secret"}
 
@@ -52,7 +54,8 @@ def load_config() -> dict:
         "ENV_NAME": env,
         "SECRET_KEY": _secret_key(env, folder),
         "SQLALCHEMY_DATABASE_URI": _database_url(folder),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # JSON columns keep numbers as sent: a Decimal is written digit for digit (json.dumps refuses it).
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "json_serializer": json_column_text},
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "EMBEDDED_REDIS_FILE": str(folder / "redis.db"),
         "SESSION_COOKIE_HTTPONLY": True,
@@ -65,6 +68,10 @@ def load_config() -> dict:
         "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
         "EVENTS_RATE_LIMIT": os.environ.get("EVENTS_RATE_LIMIT", "1200 per minute"),  # per API key
+        # Event times the events API accepts around the moment a body arrives: NGR reports and backfills
+        # up to a year and a month late, senders' clocks up to a quarter of an hour fast.
+        "EVENTS_MAX_AGE_DAYS": int(os.environ.get("EVENTS_MAX_AGE_DAYS", "400")),
+        "EVENTS_MAX_FUTURE_MINUTES": int(os.environ.get("EVENTS_MAX_FUTURE_MINUTES", "15")),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per minute"),  # failed sign-ins per address and email
         "LOGIN_ADDRESS_RATE_LIMIT": os.environ.get("LOGIN_ADDRESS_RATE_LIMIT", "30 per minute"),  # ... per address
         "REWARDS_API_RATE_LIMIT": os.environ.get("REWARDS_API_RATE_LIMIT", "5000 per hour"),  # per API key

@@ -11,6 +11,7 @@ from sqlalchemy.types import TypeDecorator
 MONEY_SCALE = 4
 _SCALE = Decimal(10) ** MONEY_SCALE
 MONEY_QUANTUM = Decimal(1).scaleb(-MONEY_SCALE)  # 0.0001: every stored amount is a multiple of it
+MONEY_LIMIT = Decimal(10) ** (18 - MONEY_SCALE)  # NUMERIC(18, 4): every stored amount is below it in absolute value
 
 
 def utcnow() -> datetime:

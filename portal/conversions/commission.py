@@ -7,7 +7,8 @@ Decisions (documented in README "Commissions"):
 - CPA pays the fixed payout; CPS payout_percent % of the event amount; CPAxCPS both (the hybrid on one
   event). A CPA + RevShare deal is two offer events of one offer: `ftd` on CPA and `revenue` on PRV.
 - RevShare (PRV) pays payout_percent % of NGR from `revenue` events, after negative NGR carried over per
-  (publisher, offer, currency): see `carry_over`. PRV on any other event type earns nothing.
+  (publisher, offer, currency): see `carry_over`, at most down to CARRY_FLOOR. PRV on any other event type
+  earns nothing.
 - A `chargeback` claws back the percentage part of the deposit it reverses: a negative conversion under
   the `chargeback` offer event's plan, or else the `deposit` offer event's. Fixed (CPA) parts stay paid.
 - CPC pays the fixed payout per unique, non-bot, non-blocked click; CPM per full 1000 impressions.
@@ -23,10 +24,13 @@ from typing import NamedTuple
 from portal.conversions.models import ConversionStatus
 from portal.conversions.plans import Plan
 from portal.network.models import PayoutType, RevenueType, ThrottleStatus
-from portal.types import MONEY_QUANTUM
+from portal.types import MONEY_LIMIT, MONEY_QUANTUM
 
 ZERO = Decimal("0")
 _HUNDRED = Decimal(100)
+# The deepest deficit a RevShare balance carries: what its column holds, ten thousand of the largest losses
+# the events API accepts. A loss beyond it is not carried (the balance would not fit, failing the batch).
+CARRY_FLOOR = -(MONEY_LIMIT - MONEY_QUANTUM)
 
 DUPLICATE_REASON = "duplicate"
 THROTTLE_REASON = "throttled"
@@ -97,11 +101,11 @@ def clawback(plan: Plan, amount: Decimal) -> Earning:
 def carry_over(carried: Decimal, ngr: Decimal) -> tuple[Decimal, Decimal]:
     """(NGR to pay RevShare on, balance carried afterwards) for one NGR report.
 
-    running = carried + ngr; running <= 0 pays nothing and carries the deficit; otherwise the whole
-    running amount is paid on and the balance resets to zero."""
+    running = carried + ngr; running <= 0 pays nothing and carries the deficit (down to CARRY_FLOOR);
+    otherwise the whole running amount is paid on and the balance resets to zero."""
     running = carried + ngr
     if running <= 0:
-        return ZERO, running
+        return ZERO, max(running, CARRY_FLOOR)
     return running, ZERO
 
 

@@ -5,6 +5,7 @@ the click and impression flushes (`portal.conversions.paid_traffic`) and the dem
 from __future__ import annotations
 
 import functools
+import logging
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ from portal.tracking.models import Click
 from portal.types import utcnow
 
 CURRENCY_REASON = "event currency differs from the offer's: fixed part taken at face value"
+log = logging.getLogger("tracklane.conversions")
 
 
 def record_conversions(rows: list[dict]) -> list[dict]:
@@ -305,6 +307,10 @@ class _Context:
     def _ngr_base(self, e: EarningEvent) -> Decimal:
         balance = self.balances[(e.publisher_id, e.offer_id, e.currency)]
         base, balance.carried = commission.carry_over(balance.carried, e.amount)
+        if balance.carried == commission.CARRY_FLOOR:
+            log.error("revshare balance at its limit publisher_id=%s offer_id=%s currency=%s event_id=%s: "
+                      "a deficit beyond %s is not carried", e.publisher_id, e.offer_id, e.currency, e.event_id,
+                      commission.CARRY_FLOOR)
         return base
 
     def save_balances(self) -> None:

@@ -11,13 +11,11 @@ forms.
 from __future__ import annotations
 
 import functools
-import json
 import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
-import orjson
 import psycopg
 from sqlalchemy import JSON, ColumnElement, DateTime, Enum, Table, Text, any_, bindparam, cast, exists, func, select, update
 from sqlalchemy import column as sql_column
@@ -27,6 +25,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.types import TypeDecorator
 
 from portal.extensions import db
+from portal.jsontext import compact_json, exact_number
 from portal.types import UTCDateTime
 
 _CURSOR = "tracklane.hot_cursor"
@@ -219,17 +218,10 @@ def _processing(table: Table, names: tuple, dialect) -> tuple:
     return tuple(found)
 
 
-def compact_json(value, default=None) -> bytes:
-    """`value` as compact UTF-8 JSON, by orjson; the standard library takes the integers orjson refuses
-    (it stops at 64 bits, and a JSON property may be larger)."""
-    try:
-        return orjson.dumps(value, default=default)
-    except orjson.JSONEncodeError:
-        return json.dumps(value, default=default, separators=(",", ":"), ensure_ascii=False).encode()
-
-
 def _json_default(value):
-    if isinstance(value, (uuid.UUID, Decimal)):
+    if isinstance(value, Decimal):  # money and property numbers: a JSON number of the same digits
+        return exact_number(value)
+    if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, (datetime, date)):
         return value.isoformat()

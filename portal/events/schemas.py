@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, ClassVar
 from uuid import UUID
@@ -23,10 +24,16 @@ from pydantic import (
     model_validator,
 )
 
-from portal.types import MONEY_QUANTUM, MONEY_SCALE
+from portal.types import MONEY_LIMIT, MONEY_QUANTUM, MONEY_SCALE
 
 MAX_STRING = 2048
-MAX_AMOUNT = Decimal(10) ** (18 - MONEY_SCALE)  # NUMERIC(18, 4)
+# One amount is bounded so that sums of many still fit the money columns (NUMERIC(18, 4): below 10^14):
+# an hourly rollup row sums the deposits or NGR of one offer and currency, a RevShare balance carries a
+# publisher's losses. At 10^10 (ten billion: far above any deposit or NGR report, still 370 thousand
+# euros in dong) it takes 10^14 / 10^10 = ten thousand events of the maximum in one hour on one offer to
+# overflow a rollup row, or ten thousand of the largest losses to fill a carried balance. Beyond that
+# the refresh sets the hour aside (portal.reports.rollups) and the balance stays at the column's limit.
+MAX_AMOUNT = MONEY_LIMIT / 10**4
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
@@ -50,6 +57,27 @@ def _amount(value: Any) -> Decimal:
     if exact != amount:
         raise ValueError(f"has more than {MONEY_SCALE} decimal places")
     return exact
+
+
+@dataclass(frozen=True)
+class TimeWindow:
+    """The event times accepted in a body received at one moment: late reports up to `max_age_days` old,
+    senders' clocks up to `max_future_minutes` ahead. Refusing the rest keeps every stored time an hour the
+    reports can roll up (year 9999 has no next hour)."""
+
+    earliest: datetime
+    latest: datetime
+    max_age_days: int
+    max_future_minutes: int
+
+    @classmethod
+    def around(cls, now: datetime, max_age_days: int, max_future_minutes: int) -> TimeWindow:
+        return cls(now - timedelta(days=max_age_days), now + timedelta(minutes=max_future_minutes),
+                   max_age_days, max_future_minutes)
+
+    def refusal(self) -> str:
+        return (f"must be at most {self.max_age_days} days before and {self.max_future_minutes} minutes after now "
+                f"({self.earliest:%Y-%m-%dT%H:%M:%SZ} to {self.latest:%Y-%m-%dT%H:%M:%SZ})")
 
 
 def _timestamp(value: Any) -> datetime:
@@ -358,8 +386,9 @@ def _field_errors(exc: ValidationError, prefix: str) -> str:
     return "; ".join(messages)
 
 
-def validate_event(raw: Any, prefix: str = "") -> EventIn:
-    """One event as sent, validated by the model of its type; raises InvalidItem naming the field."""
+def validate_event(raw: Any, prefix: str = "", window: TimeWindow | None = None) -> EventIn:
+    """One event as sent, validated by the model of its type (its time within `window`, when given);
+    raises InvalidItem naming the field."""
     where = prefix or "body"
     if not isinstance(raw, dict):
         raise InvalidItem(f"{where}: must be a JSON object")
@@ -377,6 +406,8 @@ def validate_event(raw: Any, prefix: str = "") -> EventIn:
         raise InvalidItem(_field_errors(exc, prefix)) from None
     if model.PLAYER_REQUIRED and not event.player_key():
         raise InvalidItem(f"{prefix + '.' if prefix else ''}player_id: is required for {kind} events")
+    if window is not None and event.timestamp is not None and not window.earliest <= event.timestamp <= window.latest:
+        raise InvalidItem(f"{prefix + '.' if prefix else ''}timestamp: {window.refusal()}")
     return event
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import math
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -16,12 +15,13 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
+from flask import current_app
 from sqlalchemy import bindparam, select
 from uuid_utils.compat import uuid7
 
 from portal.conversions.service import EarningEvent, convert_events
 from portal.events.attribution import attributable_clicks, attribute
-from portal.events.bulk import any_of_param, compact_json, dialect_name, insert_rows, run
+from portal.events.bulk import any_of_param, dialect_name, insert_rows, run
 from portal.events.models import Event
 from portal.events.players import (
     Identity,
@@ -34,11 +34,13 @@ from portal.events.schemas import (
     PLAYER_TYPES,
     EventIn,
     InvalidItem,
+    TimeWindow,
     validate_event,
     validate_identifiers,
     validate_user_properties,
 )
 from portal.extensions import db
+from portal.jsontext import compact_json
 from portal.reports.rollups import mark_dirty
 from portal.types import utcnow
 
@@ -114,7 +116,8 @@ def ingest(advertiser_id: int, payload: Any) -> IngestResult:
     """Validate, attribute and store the events of one request body for one advertiser.
 
     May flush the Redis click buffer (in its own app context) to find a click it does not know yet."""
-    single, pending, items = _unpack(payload)
+    received_at = utcnow()  # one moment for the whole body
+    single, pending, items = _unpack(payload, _time_window(received_at))
     live = _settle_known_keys(advertiser_id, pending)
     clicks = attributable_clicks(advertiser_id, {p.event.click_id for p in live if p.event.click_id})
     needed = [p for p in live if p.identity] + [p for p in pending if p.user_properties]  # not repeats or conflicts
@@ -127,7 +130,7 @@ def ingest(advertiser_id: int, payload: Any) -> IngestResult:
     for p in pending:  # a user's profile merges even when its events are repeats or invalid
         if p.user_properties:
             merge_user_properties(players[p.identity.key], p.user_properties)
-    rows, sources, received_at = [], [], utcnow()  # one moment for the whole body
+    rows, sources = [], []
     for p in live:
         player = players.get(p.identity.key) if p.identity else None
         source = attribute(player, clicks.get(p.event.click_id))
@@ -147,10 +150,15 @@ def ingest(advertiser_id: int, payload: Any) -> IngestResult:
     return IngestResult(single, items)
 
 
+def _time_window(now: datetime) -> TimeWindow:
+    config = current_app.config
+    return TimeWindow.around(now, config["EVENTS_MAX_AGE_DAYS"], config["EVENTS_MAX_FUTURE_MINUTES"])
+
+
 # Shapes ---------------------------------------------------------------------------------------------
 
 
-def _unpack(payload: Any) -> tuple[bool, list[_Pending], list[ItemResult]]:
+def _unpack(payload: Any, window: TimeWindow) -> tuple[bool, list[_Pending], list[ItemResult]]:
     if not isinstance(payload, dict):
         raise BadPayload('body: must be a JSON object: one event, {"events": [...]} or {"users": [...]}')
     if "events" in payload and "users" in payload:
@@ -158,20 +166,20 @@ def _unpack(payload: Any) -> tuple[bool, list[_Pending], list[ItemResult]]:
     pending: list[_Pending] = []
     items: list[ItemResult] = []
     if "users" in payload:
-        _unpack_users(payload["users"], pending, items)
+        _unpack_users(payload["users"], window, pending, items)
         return False, pending, items
     if "events" in payload:
         events = payload["events"]
         if not isinstance(events, list) or not 1 <= len(events) <= MAX_BATCH_EVENTS:
             raise BadPayload(f"events: must be a list of 1 to {MAX_BATCH_EVENTS} events")
         for n, raw in enumerate(events):
-            _add_item(ItemResult(n), raw, f"events[{n}]", None, {}, pending, items)
+            _add_item(ItemResult(n), raw, f"events[{n}]", window, None, {}, pending, items)
         return False, pending, items
-    _add_item(ItemResult(0), payload, "", None, {}, pending, items)
+    _add_item(ItemResult(0), payload, "", window, None, {}, pending, items)
     return True, pending, items
 
 
-def _unpack_users(users: Any, pending: list[_Pending], items: list[ItemResult]) -> None:
+def _unpack_users(users: Any, window: TimeWindow, pending: list[_Pending], items: list[ItemResult]) -> None:
     if not isinstance(users, list) or not 1 <= len(users) <= MAX_USERS:
         raise BadPayload(f"users: must be a list of 1 to {MAX_USERS} users")
     total = sum(len(u["events"]) for u in users if isinstance(u, dict) and isinstance(u.get("events"), list))
@@ -197,7 +205,7 @@ def _unpack_users(users: Any, pending: list[_Pending], items: list[ItemResult]) 
         )
         for n, raw in enumerate(events):
             result = ItemResult(len(items), user_index=u)
-            _add_item(result, raw, f"{prefix}.events[{n}]", identity, properties, pending, items)
+            _add_item(result, raw, f"{prefix}.events[{n}]", window, identity, properties, pending, items)
             properties = {}  # merged once per user
 
 
@@ -223,6 +231,7 @@ def _add_item(
     result: ItemResult,
     raw: Any,
     prefix: str,
+    window: TimeWindow,
     identity: Identity | None,
     user_properties: dict,
     pending: list[_Pending],
@@ -233,7 +242,7 @@ def _add_item(
     try:
         if identity is not None:
             raw = _seed_004_event(raw, identity, prefix)
-        event = validate_event(raw, prefix)
+        event = validate_event(raw, prefix, window)
         properties = _properties(event)
         _check_size(properties, f"{prefix}.properties" if prefix else "properties")
     except InvalidItem as exc:
@@ -400,18 +409,14 @@ def _earning_event(row: dict, source) -> EarningEvent:
 
 
 def _json_safe(value: Any) -> Any:
-    """Properties as the JSON column can hold them: numbers that are not money may become floats here."""
+    """Properties as the JSON column holds them. Numbers stay as sent: a number with a fraction or an
+    exponent is a Decimal (`parse_payload`), written back digit for digit (`portal.jsontext`)."""
     if type(value) in _PLAIN:  # most values: nothing to convert
         return value
     if isinstance(value, dict):
         return {k if type(k) is str else str(k): v if type(v) in _PLAIN else _json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [v if type(v) in _PLAIN else _json_safe(v) for v in value]
-    if isinstance(value, Decimal):
-        if value == value.to_integral_value() and value.adjusted() < 18:
-            return int(value)
-        as_float = float(value)
-        return as_float if math.isfinite(as_float) and (as_float != 0 or value.is_zero()) else str(value)
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     if isinstance(value, uuid.UUID):
@@ -419,4 +424,4 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
-_PLAIN = frozenset({str, int, bool, float, type(None)})
+_PLAIN = frozenset({str, int, bool, float, Decimal, type(None)})

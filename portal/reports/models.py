@@ -94,6 +94,21 @@ class ReportDirtyHour(db.Model):
     hour: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class ReportFailedHour(db.Model):
+    """An hour whose rollups cannot be computed from its raw rows: a sum no rollup column holds, or a time
+    with no next hour. The refresh records it, logs an error and goes on with the other hours; the hour
+    keeps its last rollups, is tried again when it is noted dirty again or rebuilt, and its row goes once
+    it rolls up."""
+
+    __tablename__ = "report_failed_hours"
+
+    hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    error: Mapped[str] = mapped_column(String(500))
+    failures: Mapped[int] = mapped_column(Integer, default=1)
+    first_failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 # The hourly refresh reads raw rows by time; these indexes keep it from scanning whole tables.
 Index("ix_clicks_created_at", Click.__table__.c.created_at)
 Index("ix_impression_counts_hour", ImpressionCount.__table__.c.hour)

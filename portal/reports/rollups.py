@@ -8,23 +8,28 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import psycopg
 from sqlalchemy import case, delete, func, select, type_coerce
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError, SQLAlchemyError
 
 from portal.conversions.models import Conversion, ConversionStatus
-from portal.events.bulk import insert_rows
+from portal.events.bulk import insert_rows, on_postgresql
 from portal.events.models import Event, Player
 from portal.extensions import db
 from portal.links.models import TrackingLink
 from portal.network.models import Offer
 from portal.queues import background_job
-from portal.reports.models import ReportDirtyHour, ReportRollup
+from portal.reports.models import ReportDirtyHour, ReportFailedHour, ReportRollup
 from portal.tracking.models import Click, ImpressionCount
 from portal.types import Money, utcnow
 
+log = logging.getLogger("tracklane.reports")
 HOUR = timedelta(hours=1)
 KEY = ("publisher_id", "advertiser_id", "offer_id", "link_id", "creative_id", "marketing_source_id",
        "sub1", "sub2", "sub3", "sub4", "sub5", "country", "currency")  # fmt: skip
@@ -207,15 +212,67 @@ def _key_hash(level: int, key: tuple) -> str:
 
 
 def recompute_hours(hours: Iterable[datetime]) -> int:
-    """Replace the rollups of these hours with freshly computed rows; flushes, never commits."""
-    written = 0
+    """Replace the rollups of these hours with freshly computed rows; flushes, never commits.
+
+    Each hour in a savepoint, so that one hour whose raw rows cannot be rolled up keeps its last rollups,
+    is recorded in report_failed_hours and logged, and the other hours go on; an hour that rolls up
+    loses its failure record."""
+    written, done = 0, []
     for hour in sorted({floor_hour(h) for h in hours}):
-        db.session.execute(delete(ReportRollup).where(ReportRollup.hour == hour))
-        rows = compute_hour(hour)
-        if rows:
-            _insert(rows)
-        written += len(rows)
+        try:
+            with db.session.begin_nested():
+                written += _replace_hour(hour)
+        except Exception as exc:
+            if not _hour_fault(exc):
+                raise
+            _record_failure(hour, exc)
+        else:
+            done.append(hour)
+    if done:
+        db.session.execute(delete(ReportFailedHour).where(ReportFailedHour.hour.in_(done)))
     return written
+
+
+def _replace_hour(hour: datetime) -> int:
+    db.session.execute(delete(ReportRollup).where(ReportRollup.hour == hour))
+    rows = compute_hour(hour)
+    if rows:
+        _insert(rows)
+    return len(rows)
+
+
+def _hour_fault(exc: Exception) -> bool:
+    """Whether `exc` says the hour's own rows cannot be rolled up (a time with no next hour, a sum beyond a
+    rollup column or SQLite's 64-bit SUM), not that the refresh failed (a lost connection …): that one
+    fails the job, whose retries are for it."""
+    if isinstance(exc, (ArithmeticError, DataError, psycopg.DataError)):
+        return True
+    return isinstance(exc, OperationalError) and "integer overflow" in str(exc.orig)
+
+
+def _record_failure(hour: datetime, exc: Exception) -> None:
+    cause = exc.orig if isinstance(exc, DBAPIError) else exc  # the driver's words, without the SQL
+    first_line = str(cause).strip().split("\n")[0]
+    error = f"{type(cause).__name__}: {first_line}"[:500]
+    log.error("report rollup hour failed hour=%s error=%s; it keeps its last rollups until noted again or rebuilt",
+              hour.isoformat(), error, extra={"rollup_hour": hour.isoformat(), "rollup_error": error})
+    now = utcnow()
+    insert = postgresql.insert if on_postgresql() else sqlite.insert
+    stmt = insert(ReportFailedHour).values(hour=hour, error=error, failures=1, first_failed_at=now, last_failed_at=now)
+    db.session.execute(stmt.on_conflict_do_update(index_elements=["hour"], set_={
+        "error": stmt.excluded.error,
+        "failures": ReportFailedHour.failures + 1,
+        "last_failed_at": stmt.excluded.last_failed_at,
+    }))
+
+
+def failed_hours_status() -> dict:
+    """For operators (/readyz): how many hours the refresh has set aside (report_failed_hours)."""
+    try:
+        return {"failed_hours": db.session.scalar(select(func.count()).select_from(ReportFailedHour))}
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        return {"error": type(exc).__name__}
 
 
 def _insert(rows: list[dict]) -> None:
@@ -232,7 +289,8 @@ def _insert(rows: list[dict]) -> None:
 
 
 def refresh_dirty(limit: int = 200) -> int:
-    """Recompute the hours marked dirty (oldest notes first, at most `limit` notes); returns hours done.
+    """Recompute the hours marked dirty (oldest notes first, at most `limit` notes); returns hours done,
+    those set aside as failed included.
 
     Only the notes read here are deleted: a note committed meanwhile stays for the next run."""
     notes = db.session.execute(select(ReportDirtyHour.id, ReportDirtyHour.hour).order_by(ReportDirtyHour.id).limit(limit)).all()

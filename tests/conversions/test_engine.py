@@ -292,3 +292,36 @@ def test_an_event_cannot_earn_on_another_advertisers_offer(offer, post):
     assert conversions() == []
     stored = db.session.scalar(select(Event))
     assert (stored.publisher_id, stored.offer_id) == (None, None)
+
+
+def test_ngr_beyond_the_accepted_amounts_is_a_400_naming_it_and_carries_nothing(app, client, post):
+    offer = revshare_offer()
+    post(offer, event("registration", click=click_on(offer)))
+    secret = create_api_key("probe", offer.advertiser_id)[1]
+    db.session.commit()
+    # The probe's body: the two losses together overflowed the carried balance and the batch answered 500.
+    body = {"events": [ngr("-99999999999999.9999"), ngr("-99999999999999.9999")]}
+    response = client.post(EVENTS_URL, json=body, headers={"X-API-Key": secret})
+    assert response.status_code == 400
+    assert [r["error"] for r in response.get_json()["results"]] == [
+        f"events[{n}].amount: must be less than 10,000,000,000 in absolute value" for n in range(2)]
+    assert db.session.scalar(select(RevShareBalance)) is None
+    assert db.session.scalar(select(Event).where(Event.type == "revenue")) is None
+
+
+def test_a_deficit_carried_to_the_balance_columns_limit_stops_there(app, post, caplog):
+    offer = revshare_offer()
+    click = click_on(offer)
+    post(offer, event("registration", click=click))
+    # A deficit near what the column holds, as ten thousand of the largest losses would leave it.
+    db.session.add(RevShareBalance(publisher_id=click.publisher_id, offer_id=offer.id, currency="EUR",
+                                   carried=D("-99999999990000.0000")))
+    db.session.commit()
+    post(offer, ngr("-9999999999.9999"))
+    db.session.expire_all()
+    assert db.session.scalar(select(RevShareBalance.carried)) == D("-99999999999999.9999")
+    assert any(r.levelname == "ERROR" and "revshare balance at its limit" in r.getMessage() for r in caplog.records)
+    post(offer, ngr("10.00"))  # still in deficit: pays nothing, earns back from the limit
+    db.session.expire_all()
+    assert db.session.scalar(select(RevShareBalance.carried)) == D("-99999999999989.9999")
+    assert conversions() == []

@@ -1,13 +1,21 @@
 """Hypothesis-generated junk: whatever the body, the endpoint answers with a 4xx or 2xx, never a 500."""
 import json
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import func, select
 
+from portal.events.models import Event
 from portal.events.schemas import EVENT_TYPES, InvalidItem
 from portal.events.service import canonical_json
+from portal.extensions import db
+from portal.network.models import PayoutType
+from portal.types import utcnow
 from tests.events.conftest import EVENTS_URL
+from tests.factories import ClickFactory, OfferEventFactory, OfferFactory, TrackingLinkFactory
 
 FIELDS = [
     "type", "player_id", "idempotency_key", "click_id", "amount", "currency", "timestamp", "period_start",
@@ -144,3 +152,90 @@ def test_properties_are_what_model_dump_makes_of_the_fields_without_columns(kind
         assume(False)
     expected = _json_safe(event.model_dump(exclude_unset=True, exclude=EventIn.COLUMNS))
     assert list(_properties(event).items()) == list(expected.items())
+
+
+# Extreme times and amounts: never a 5xx, nothing stored beyond the bounds, and the rollups refresh after.
+
+_AROUND_NOW = st.integers(min_value=-1_000_000, max_value=1_000_000).map(  # minutes: in and out of the window
+    lambda minutes: (utcnow() + timedelta(minutes=minutes)).isoformat()
+)
+EXTREME_TIMES = st.one_of(
+    st.none(),
+    st.sampled_from([
+        "0001-01-01T00:00:00Z", "0001-01-01T00:00:00+01:00", "0001-01-01T00:00:00-14:00", "9999-12-31T23:59:59Z",
+        "9999-12-31T23:59:59-01:00", "9999-12-31T23:59:59.999999+14:00", "1970-01-01T00:00:00Z",
+        "1969-12-31T23:59:59Z", "2038-01-19T03:14:08Z", "3000-01-01T00:00:00Z", "1900-02-28T12:00:00+05:30",
+    ]),
+    st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.just(UTC))
+    .map(datetime.isoformat),
+    _AROUND_NOW,
+)
+_NUMBER_TEXT = st.one_of(  # an amount written as a JSON number or as a string, as advertisers send both
+    st.decimals(allow_nan=False, allow_infinity=False).map(str),
+    st.integers(min_value=-(10**40), max_value=10**40).map(str),
+    st.sampled_from(["99999999999999.9999", "-99999999999999.9999", "9999999999.9999", "-9999999999.9999",
+                     "10000000000", "-10000000000", "1e400", "-1e-400", "1E+13", "0.00001", "0.0001", "0", "-0",
+                     "12.345678901234567890123", "0.1000000000"]),
+)
+EXTREME_AMOUNTS = st.one_of(
+    st.none(),
+    _NUMBER_TEXT,
+    _NUMBER_TEXT.map(json.dumps),
+    st.sampled_from(['"NaN"', '"Infinity"', '"-Infinity"', '"nan"', '"sNaN"', '"1e400"', '" 5 "', '""', "null"]),
+)
+MONEY_TYPES = ["deposit", "ftd", "revenue", "chargeback", "withdrawal", "payment", "registration"]
+
+
+def _event_text(kind: str, timestamp: str | None, amount: str | None, click_id: str) -> str:
+    fields = {"type": kind, "player_id": "fuzz-player", "click_id": click_id, "currency": "EUR"}
+    if kind == "revenue":
+        fields.update(period_start="2026-01-01", period_end="2026-01-31")
+    if kind == "payment":
+        fields.update(site_id="w", session_id="s")
+    if timestamp is not None:
+        fields["timestamp"] = timestamp
+    text = json.dumps(fields)
+    return text if amount is None else text[:-1] + f', "amount": {amount}}}'
+
+
+@pytest.fixture
+def priced_click(app, advertiser):
+    """A click on an offer of the advertiser whose events all earn: CPA, CPS and RevShare, so that every
+    accepted event goes through pricing and the carried balance."""
+    offer = OfferFactory(advertiser=advertiser, currency="EUR", allow_duplicate_conversions=True)
+    for code, terms in {
+        "registration": {"payout": Decimal("2")},
+        "ftd": {"payout": Decimal("50")},
+        "deposit": {"payout_type": PayoutType.CPS, "payout_percent": Decimal("5")},
+        "revenue": {"payout_type": PayoutType.REVSHARE, "payout_percent": Decimal("30")},
+    }.items():
+        OfferEventFactory(offer=offer, code=code, allow_multiple_events=True, **terms)
+    made = ClickFactory(link=TrackingLinkFactory(offer=offer))
+    db.session.commit()
+    return made
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(items=st.lists(st.tuples(st.sampled_from(MONEY_TYPES), EXTREME_TIMES, EXTREME_AMOUNTS), min_size=1, max_size=4))
+@example(items=[("registration", "9999-12-31T23:59:59Z", None)])
+@example(items=[("deposit", None, "99999999999999.9999"), ("deposit", None, "99999999999999.9999")])
+@example(items=[("revenue", None, '"-99999999999999.9999"'), ("revenue", None, "-99999999999999.9999")])
+def test_extreme_times_and_amounts_never_give_a_500_and_rollups_still_refresh(client, api_key, priced_click, items):
+    from portal.reports.models import ReportDirtyHour, ReportFailedHour
+    from portal.reports.rollups import refresh_rollups
+
+    click_id = str(priced_click.click_id)
+    first = _event_text("registration", None, None, click_id)
+    body = '{"events": [' + ", ".join([first, *(_event_text(*item, click_id) for item in items)]) + "]}"
+    response = client.post(EVENTS_URL, data=body, headers={"X-API-Key": api_key}, content_type="application/json")
+    assert response.status_code in (200, 202, 400, 409), response.get_data(as_text=True)
+    now = utcnow()
+    earliest, latest, lowest, highest = db.session.execute(select(
+        func.min(Event.occurred_at), func.max(Event.occurred_at), func.min(Event.amount), func.max(Event.amount)
+    )).one()
+    assert now - timedelta(days=400, minutes=5) <= earliest and latest <= now + timedelta(minutes=15)
+    assert lowest is None or -Decimal("10000000000") < lowest <= highest < Decimal("10000000000")
+    refresh_rollups()
+    assert db.session.scalar(select(func.count()).select_from(ReportFailedHour)) == 0
+    assert db.session.scalar(select(func.count()).select_from(ReportDirtyHour)) == 0

@@ -1,5 +1,6 @@
 """Idempotency keys: unique per advertiser in the database; repeats answer the first result."""
 import threading
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -7,6 +8,7 @@ from sqlalchemy import func, select
 from portal.events import service
 from portal.events.models import Event
 from portal.extensions import db
+from portal.types import utcnow
 from tests.concurrency import require_postgresql, run_together
 from tests.events.conftest import EVENTS_URL, deposit
 
@@ -29,8 +31,9 @@ def test_the_same_body_in_another_key_order_or_amount_form_is_a_repeat(send):
 
 
 def test_a_different_timestamp_under_the_same_key_is_a_conflict(send):
-    send(deposit(idempotency_key="k", timestamp="2025-01-01T00:00:00Z"))
-    assert send(deposit(idempotency_key="k", timestamp="2025-01-02T00:00:00Z")).status_code == 409
+    day = utcnow().replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=2)
+    send(deposit(idempotency_key="k", timestamp=day.isoformat()))
+    assert send(deposit(idempotency_key="k", timestamp=(day + timedelta(days=1)).isoformat())).status_code == 409
 
 
 def test_the_database_refuses_a_second_event_with_a_key(app, advertiser):

@@ -1,13 +1,15 @@
 """Rollups maintained from dirty-hour notes equal a rebuild from the raw rows."""
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from portal.conversions.models import ConversionStatus
+from portal.events.models import Event
 from portal.extensions import db
-from portal.reports.models import ReportDirtyHour, ReportRollup
+from portal.reports.models import ReportDirtyHour, ReportFailedHour, ReportRollup
 from portal.reports.rollups import mark_dirty, rebuild, refresh_dirty, refresh_rollups
 from tests.reports.conftest import at, click, conversion, event
 
@@ -86,3 +88,77 @@ def test_rebuild_command(app, world):
     assert db.session.scalar(select(ReportRollup.id)) is not None
     bad = app.test_cli_runner().invoke(args=["reports", "rebuild", "--start", "2026-11-10", "--end", "11/12"])
     assert bad.exit_code != 0 and "YYYY-MM-DD" in bad.output
+
+
+def poison(world) -> None:
+    """Rows stored before the events API bounded times and amounts, noted dirty before a newer click:
+    an event in the calendar's last hour, and deposits whose hourly sum no rollup column holds."""
+    mark_dirty([event(world.link_a, None, "registration", "9999-12-31 23:59").occurred_at])
+    for _ in range(10):  # two overflow NUMERIC(18, 4); SQLite's 64-bit SUM gives up at ten
+        event(world.link_a, None, "deposit", "2026-11-09 03:10", "99999999999999.9999", "EUR")
+    mark_dirty([at("2026-11-09 03:10")])
+    mark_dirty([click(world.link_a, "2026-11-11 05:05").created_at])
+    db.session.commit()
+
+
+def clicks_at(hour: str) -> int | None:
+    return db.session.scalar(
+        select(ReportRollup.click_count).where(ReportRollup.hour == at(hour), ReportRollup.level == 0))
+
+
+def failed_hours() -> dict:
+    db.session.expire_all()
+    return {row.hour: row for row in db.session.scalars(select(ReportFailedHour))}
+
+
+def test_a_poisoned_hour_is_recorded_and_newer_hours_still_roll_up(world, caplog):
+    poison(world)
+    with caplog.at_level(logging.ERROR, logger="tracklane.reports"):
+        assert refresh_rollups() == 3
+    assert clicks_at("2026-11-11 05:00") == 1
+    failed = failed_hours()
+    assert set(failed) == {at("9999-12-31 23:00"), at("2026-11-09 03:00")}
+    assert all(row.error and row.failures == 1 for row in failed.values())
+    assert db.session.scalar(select(ReportDirtyHour.id)) is None  # nothing left to block the next run
+    logged = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert any("report rollup hour failed hour=2026-11-09T03:00:00+00:00" in line for line in logged), logged
+    assert any("hour=9999-12-31T23:00:00+00:00" in line for line in logged), logged
+    # The next clicks still reach the report.
+    mark_dirty([click(world.link_b, "2026-11-11 06:30").created_at])
+    db.session.commit()
+    assert refresh_rollups() == 1 and clicks_at("2026-11-11 06:00") == 1
+
+
+def test_a_failed_hour_that_rolls_up_again_is_cleared(world):
+    poison(world)
+    refresh_rollups()
+    mark_dirty([at("2026-11-09 03:10")])  # noted again while still poisoned: counted again
+    db.session.commit()
+    refresh_rollups()
+    assert failed_hours()[at("2026-11-09 03:00")].failures == 2
+    db.session.execute(delete(Event).where(Event.amount == Decimal("99999999999999.9999")))
+    event(world.link_a, None, "deposit", "2026-11-09 03:20", "25.00", "EUR")
+    mark_dirty([at("2026-11-09 03:20")])
+    db.session.commit()
+    refresh_rollups()
+    assert set(failed_hours()) == {at("9999-12-31 23:00")}
+    deposits = db.session.scalar(select(ReportRollup.deposit_amount).where(
+        ReportRollup.hour == at("2026-11-09 03:00"), ReportRollup.level == 0))
+    assert deposits == Decimal("25.0000")
+
+
+def test_a_rebuild_over_a_poisoned_hour_records_it_and_goes_on(world):
+    poison(world)
+    db.session.execute(delete(ReportDirtyHour))
+    db.session.commit()
+    assert rebuild(at("2026-11-09 00:00"), at("2026-11-12 00:00")) == 72
+    assert set(failed_hours()) == {at("2026-11-09 03:00")}
+    assert clicks_at("2026-11-11 05:00") == 1
+
+
+def test_readyz_counts_the_failed_hours_without_failing(client, world):
+    poison(world)
+    refresh_rollups()
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.get_json()["report_rollups"] == {"failed_hours": 2}
