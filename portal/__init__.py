@@ -8,7 +8,7 @@ from flask import Flask
 
 import portal.sqlite  # noqa: F401  (connection settings for the embedded database)
 from portal import formatting, timezones
-from portal.config import PROJECT_ROOT, instance_path, load_config
+from portal.config import PROJECT_ROOT, engine_options, instance_path, load_config
 from portal.security import install_security_headers
 
 # Every domain package; each may hold models.py, views.py / api.py (blueprints) and cli.py.
@@ -86,6 +86,7 @@ def register_extensions(app: Flask) -> None:
     from portal.accounts.auth import load_user
     from portal.extensions import csrf, db, htmx, limiter, login_manager, migrate
 
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), compare_type=True, render_as_batch=True)
     csrf.init_app(app)

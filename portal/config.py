@@ -45,6 +45,16 @@ def _database_url(folder: Path) -> str:
     return url or f"sqlite:///{folder / 'tracklane.db'}"
 
 
+def engine_options(config: dict) -> dict:
+    """The engine options for the configured database: on PostgreSQL a connect timeout, so a database host that
+    drops packets costs a request `DATABASE_CONNECT_TIMEOUT` seconds and a 503, not the kernel's TCP timeout."""
+    options = dict(config["SQLALCHEMY_ENGINE_OPTIONS"])
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        timeout = {"connect_timeout": config["DATABASE_CONNECT_TIMEOUT"]}
+        options["connect_args"] = {**timeout, **options.get("connect_args", {})}
+    return options
+
+
 def load_config() -> dict:
     """Read the environment once and return the Flask config mapping."""
     env = os.environ.get("TRACKLANE_ENV", "development")
@@ -56,6 +66,7 @@ def load_config() -> dict:
         "SQLALCHEMY_DATABASE_URI": _database_url(folder),
         # JSON columns keep numbers as sent: a Decimal is written digit for digit (json.dumps refuses it).
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "json_serializer": json_column_text},
+        "DATABASE_CONNECT_TIMEOUT": int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5")),  # seconds, PostgreSQL only
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "EMBEDDED_REDIS_FILE": str(folder / "redis.db"),
         "SESSION_COOKIE_HTTPONLY": True,

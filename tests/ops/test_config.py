@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from portal.config import ConfigError, load_config
+from portal.config import ConfigError, engine_options, load_config
 
 STRONG_KEY = "k9VhQ2xR7mT4pL8sW3nB6yF1"
 
@@ -61,3 +61,15 @@ def test_embedded_defaults_live_in_the_instance_folder(production, tmp_path):
     config = load_config()
     assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{(tmp_path / 'instance' / 'tracklane.db').resolve()}"
     assert config["REDIS_URL"] is None
+
+
+def test_postgresql_connections_give_up_after_the_connect_timeout(production):
+    production.setenv("SECRET_KEY", STRONG_KEY)
+    production.setenv("DATABASE_URL", "postgresql://u@db:5432/tl")
+    production.setenv("DATABASE_CONNECT_TIMEOUT", "3")
+    assert engine_options(load_config())["connect_args"] == {"connect_timeout": 3}
+
+
+def test_sqlite_connections_take_no_connect_timeout(production, tmp_path):
+    production.setenv("SECRET_KEY", STRONG_KEY)
+    assert "connect_args" not in engine_options(load_config())
