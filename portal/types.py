@@ -13,6 +13,14 @@ _SCALE = Decimal(10) ** MONEY_SCALE
 MONEY_QUANTUM = Decimal(1).scaleb(-MONEY_SCALE)  # 0.0001: every stored amount is a multiple of it
 MONEY_LIMIT = Decimal(10) ** (18 - MONEY_SCALE)  # NUMERIC(18, 4): every stored amount is below it in absolute value
 
+# One amount (an event's, an adjusted payout) is bounded so that sums of many still fit the money columns
+# (NUMERIC(18, 4): below 10^14): an hourly rollup row sums the deposits or NGR of one offer and currency, a RevShare balance carries a
+# publisher's losses. At 10^10 (ten billion: far above any deposit or NGR report, still 370 thousand
+# euros in dong) it takes 10^14 / 10^10 = ten thousand events of the maximum in one hour on one offer to
+# overflow a rollup row, or ten thousand of the largest losses to fill a carried balance. Beyond that
+# the refresh sets the hour aside (portal.reports.rollups) and the balance stays at the column's limit.
+AMOUNT_LIMIT = MONEY_LIMIT / 10**4
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)

@@ -12,12 +12,11 @@ from portal.audit.service import diff, record, snapshot
 from portal.conversions.models import Conversion, ConversionChange, ConversionStatus
 from portal.extensions import db
 from portal.reports.rollups import mark_dirty
-from portal.types import MONEY_SCALE
+from portal.types import AMOUNT_LIMIT, MONEY_SCALE
 
 MAX_REASON = 500
 MAX_BULK = 500
 # NUMERIC(18, 4): 14 digits before the point.
-MAX_PAYOUT = Decimal(10) ** 14
 AUDITED_FIELDS = ("status", "payout", "rejection_reason")
 
 
@@ -49,8 +48,8 @@ def clean_payout(value) -> Decimal:
         raise ReviewError("Enter the payout as a number, e.g. 25.00.", field="payout")
     if payout < 0:
         raise ReviewError("The payout cannot be negative.", field="payout")
-    if payout >= MAX_PAYOUT:
-        raise ReviewError("That payout is too large.", field="payout")
+    if payout >= AMOUNT_LIMIT:
+        raise ReviewError(f"The payout must be less than {AMOUNT_LIMIT:,}.", field="payout")
     if payout.as_tuple().exponent < -MONEY_SCALE:
         raise ReviewError(f"Use at most {MONEY_SCALE} decimal places.", field="payout")
     return payout

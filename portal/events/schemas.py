@@ -24,16 +24,9 @@ from pydantic import (
     model_validator,
 )
 
-from portal.types import MONEY_LIMIT, MONEY_QUANTUM, MONEY_SCALE
+from portal.types import AMOUNT_LIMIT, MONEY_QUANTUM, MONEY_SCALE
 
 MAX_STRING = 2048
-# One amount is bounded so that sums of many still fit the money columns (NUMERIC(18, 4): below 10^14):
-# an hourly rollup row sums the deposits or NGR of one offer and currency, a RevShare balance carries a
-# publisher's losses. At 10^10 (ten billion: far above any deposit or NGR report, still 370 thousand
-# euros in dong) it takes 10^14 / 10^10 = ten thousand events of the maximum in one hour on one offer to
-# overflow a rollup row, or ten thousand of the largest losses to fill a carried balance. Beyond that
-# the refresh sets the hour aside (portal.reports.rollups) and the balance stays at the column's limit.
-MAX_AMOUNT = MONEY_LIMIT / 10**4
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
@@ -51,8 +44,8 @@ def _amount(value: Any) -> Decimal:
         raise ValueError("must be a decimal number such as 10.50") from None
     if not amount.is_finite():
         raise ValueError("must be a finite number")
-    if abs(amount) >= MAX_AMOUNT:
-        raise ValueError(f"must be less than {MAX_AMOUNT:,} in absolute value")
+    if abs(amount) >= AMOUNT_LIMIT:
+        raise ValueError(f"must be less than {AMOUNT_LIMIT:,} in absolute value")
     exact = amount.quantize(MONEY_QUANTUM)
     if exact != amount:
         raise ValueError(f"has more than {MONEY_SCALE} decimal places")
