@@ -22,8 +22,8 @@ from portal.extensions import db
 from portal.htmx import partial_wanted, respond
 from portal.network.forms import ActionForm
 from portal.network.listing import Sort, parse_sort
-from portal.network.rules import Invalid
 from portal.network.service import advertiser_choices
+from portal.validation import Invalid
 
 bp = Blueprint("accounts_admin", __name__, url_prefix="/admin")
 admins_only = role_required(Role.ADMIN)

@@ -18,9 +18,9 @@ from wtforms.validators import Optional
 from portal.forms import optional_int
 from portal.network.listing import STATUSES
 from portal.network.models import PayoutType, PublisherStatus, RevenueType, ThrottleStatus, Visibility
-from portal.network.rules import Invalid
 from portal.network.publishers import PUBLISHER_BULK_ACTIONS, PUBLISHER_STATUSES
 from portal.network.service import BULK_ACTIONS
+from portal.validation import Invalid
 
 
 def _enum_choices(enum_cls) -> list[SelectChoice]:

@@ -30,7 +30,6 @@ from portal.network.reach import (
     publishers_in_reach,
     rows_in_reach,
 )
-from portal.network.rules import Invalid
 from portal.network.service import (
     OFFER_SORTS,
     advertiser_choices,
@@ -51,6 +50,7 @@ from portal.network.views import (
     partial_wanted,
     respond,
 )
+from portal.validation import Invalid
 
 
 def _offers_table(source, status: int = 200, message: str = "", error: str = ""):

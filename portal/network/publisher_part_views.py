@@ -21,13 +21,13 @@ from portal.network.models import CustomPayout, CustomThrottle, Publisher
 from portal.network.publisher_users import USER_CHANGES, invite_user, new_password_link, set_user_status
 from portal.network.publisher_views import publisher_section
 from portal.network.reach import get_or_404, offers_in_reach, publisher_pages
-from portal.network.rules import Invalid
 from portal.network.views import EXPIRED, actor_id, bp, partial_wanted
 from portal.subids.blocked import block_sub_id, unblock
 from portal.subids.forms import BlockForm, apply_errors
 from portal.subids.models import BlockedSubId
 from portal.subids.service import SubIdInvalid
 from portal.tracking.targets import clear_cache
+from portal.validation import Invalid
 
 
 def _child(model, child_id: int, publisher: Publisher):

@@ -40,7 +40,6 @@ from portal.network.reach import (
     publishers_in_reach,
     rows_in_reach,
 )
-from portal.network.rules import Invalid
 from portal.network.service import account_managers
 from portal.network.views import (
     _lifecycle,
@@ -54,6 +53,7 @@ from portal.network.views import (
 from portal.subids.blocked import block_labels, search_blocks
 from portal.subids.forms import BlockForm
 from portal.subids.models import BlockedSubId
+from portal.validation import Invalid
 
 SECTIONS = {
     "profile": "network/publisher/_profile.html",

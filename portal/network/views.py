@@ -24,7 +24,6 @@ from portal.network.reach import (
     get_or_404,
     own_by_default,
 )
-from portal.network.rules import Invalid
 from portal.network.service import (
     ADVERTISER_SORTS,
     account_managers,
@@ -35,6 +34,7 @@ from portal.network.service import (
     search_advertisers,
     update_advertiser,
 )
+from portal.validation import Invalid
 
 bp = Blueprint("network_admin", __name__, url_prefix="/admin")
 EXPIRED = "The form expired; reload the page and try again."
