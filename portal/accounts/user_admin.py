@@ -18,9 +18,9 @@ from portal.accounts.service import USERS_PER_PAGE, AccountError, create_user, n
 from portal.audit.service import diff, record, snapshot
 from portal.extensions import db
 from portal.ids import parse_ids
-from portal.network.listing import Sort
 from portal.network.models import Advertiser, Publisher
 from portal.network.publisher_users import USER_CHANGES, new_password_link, set_user_status
+from portal.paging import Sort
 from portal.timezones import is_valid_timezone
 from portal.validation import Invalid
 

@@ -16,10 +16,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from portal.forms import optional_int
-from portal.network.listing import STATUSES
 from portal.network.models import PayoutType, PublisherStatus, RevenueType, ThrottleStatus, Visibility
 from portal.network.publishers import PUBLISHER_BULK_ACTIONS, PUBLISHER_STATUSES
 from portal.network.service import BULK_ACTIONS
+from portal.paging import STATUSES
 from portal.validation import Invalid
 
 

@@ -19,7 +19,6 @@ from portal.network.forms import (
     OfferFilterForm,
     OfferForm,
 )
-from portal.network.listing import parse_sort
 from portal.network.models import Offer, OfferAccess
 from portal.network.reach import (
     advertiser_pages,
@@ -50,6 +49,7 @@ from portal.network.views import (
     partial_wanted,
     respond,
 )
+from portal.paging import parse_sort
 from portal.validation import Invalid
 
 

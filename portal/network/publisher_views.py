@@ -18,7 +18,6 @@ from portal.network.forms import (
     PublisherFilterForm,
     PublisherForm,
 )
-from portal.network.listing import parse_sort
 from portal.network.models import Publisher
 from portal.network.publisher_users import publisher_users
 from portal.network.publishers import (
@@ -50,6 +49,7 @@ from portal.network.views import (
     partial_wanted,
     respond,
 )
+from portal.paging import parse_sort
 from portal.subids.blocked import block_labels, search_blocks
 from portal.subids.forms import BlockForm
 from portal.subids.models import BlockedSubId

@@ -20,11 +20,10 @@ from portal.conversions.models import Conversion, ConversionStatus
 from portal.extensions import db
 from portal.ids import parse_id, parse_ids
 from portal.links.models import TrackingLink
-from portal.network.listing import PER_PAGE, Sort, apply_sort
 from portal.network.models import Publisher, PublisherStatus
 from portal.network.reach import Scope
 from portal.network.service import archive_audited, check_manager, create_audited, restore_audited, update_audited
-from portal.paging import paginate
+from portal.paging import PER_PAGE, Sort, apply_sort, paginate
 from portal.timezones import is_valid_timezone
 from portal.tracking.models import Click
 from portal.types import Money, utcnow

@@ -11,10 +11,9 @@ from portal.audit.service import diff, record, snapshot
 from portal.extensions import db
 from portal.ids import parse_id, parse_ids
 from portal.network import rules
-from portal.network.listing import PER_PAGE, Sort, apply_sort, with_status
 from portal.network.models import Advertiser, Offer, Publisher, Visibility
 from portal.network.reach import Scope
-from portal.paging import paginate
+from portal.paging import PER_PAGE, Sort, apply_sort, paginate, with_status
 from portal.types import utcnow
 from portal.validation import Invalid
 

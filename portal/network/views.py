@@ -15,7 +15,6 @@ from portal.network.forms import (
     AdvertiserForm,
     BulkForm,
 )
-from portal.network.listing import parse_sort
 from portal.network.models import Advertiser
 from portal.network.reach import (
     advertiser_pages,
@@ -34,6 +33,7 @@ from portal.network.service import (
     search_advertisers,
     update_advertiser,
 )
+from portal.paging import parse_sort
 from portal.validation import Invalid
 
 bp = Blueprint("network_admin", __name__, url_prefix="/admin")
