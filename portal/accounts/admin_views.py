@@ -19,8 +19,8 @@ from portal.accounts.user_admin import (
     update_user,
 )
 from portal.extensions import db
+from portal.forms import ActionForm
 from portal.htmx import partial_wanted, respond
-from portal.network.forms import ActionForm
 from portal.network.service import advertiser_choices
 from portal.paging import Sort, parse_sort
 from portal.validation import Invalid

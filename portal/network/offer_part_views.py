@@ -8,6 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.extensions import db
+from portal.forms import ActionForm
 from portal.network.access_requests import (
     approve_access,
     grant_access,
@@ -15,7 +16,6 @@ from portal.network.access_requests import (
     reject_access,
 )
 from portal.network.forms import (
-    ActionForm,
     GrantAccessForm,
     LandingPageForm,
     OfferEventForm,

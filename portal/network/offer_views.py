@@ -8,10 +8,10 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.extensions import db
+from portal.forms import ActionForm
 from portal.ids import parse_id
 from portal.network.access_requests import grantable_publishers, offer_access_rows
 from portal.network.forms import (
-    ActionForm,
     BulkForm,
     GrantAccessForm,
     LandingPageForm,

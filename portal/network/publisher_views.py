@@ -8,9 +8,9 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.extensions import db
+from portal.forms import ActionForm
 from portal.network.custom_terms import term_labels, term_offers
 from portal.network.forms import (
-    ActionForm,
     CustomPayoutForm,
     CustomThrottleForm,
     InviteUserForm,

@@ -8,9 +8,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.extensions import db
+from portal.forms import ActionForm
 from portal.htmx import partial_wanted, respond
 from portal.network.forms import (
-    ActionForm,
     AdvertiserFilterForm,
     AdvertiserForm,
     BulkForm,
