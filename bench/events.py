@@ -48,7 +48,7 @@ def prepare(env: dict) -> tuple[str, list[str]]:
 
     from portal import create_app
     from portal.accounts.service import create_api_key
-    from portal.events.bulk import insert_rows
+    from portal.sql import insert_rows
     from portal.events.models import Player
     from portal.extensions import db
     from portal.links.models import TrackingLink

@@ -19,11 +19,11 @@ from portal.accounts.user_admin import (
     update_user,
 )
 from portal.extensions import db
+from portal.forms import ActionForm
 from portal.htmx import partial_wanted, respond
-from portal.network.forms import ActionForm
-from portal.network.listing import Sort, parse_sort
-from portal.network.rules import Invalid
 from portal.network.service import advertiser_choices
+from portal.paging import Sort, parse_sort
+from portal.validation import Invalid
 
 bp = Blueprint("accounts_admin", __name__, url_prefix="/admin")
 admins_only = role_required(Role.ADMIN)

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, current_app, flash, make_response, render_te
 from flask_login import current_user
 
 from portal.accounts.auth import owned_or_404, role_required
-from portal.accounts.forms import ApiKeyForm, RevokeApiKeyForm
+from portal.accounts.forms import ApiKeyForm
 from portal.accounts.models import ApiKey, Role
 from portal.accounts.service import (
     api_key_owner,
@@ -18,6 +18,7 @@ from portal.accounts.service import (
     revoke_api_key,
 )
 from portal.extensions import db
+from portal.forms import ActionForm
 
 bp = Blueprint("api_keys", __name__, url_prefix="/settings/api-keys")
 
@@ -41,7 +42,7 @@ def _page(form: ApiKeyForm, status: int = 200, new_key: ApiKey | None = None, se
         render_template(
             "accounts/api_keys.html",
             form=form,
-            revoke_form=RevokeApiKeyForm(),
+            revoke_form=ActionForm(),
             keys=list_api_keys(api_key_owner(current_user)),
             new_key=new_key,
             new_secret=secret,
@@ -69,7 +70,7 @@ def index():
 @managers
 def revoke(key_id: int):
     key = owned_or_404(ApiKey, key_id, advertiser_id=api_key_owner(current_user))
-    form = RevokeApiKeyForm()
+    form = ActionForm()
     if form.validate_on_submit():
         revoke_api_key(key)
         db.session.commit()

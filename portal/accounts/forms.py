@@ -13,8 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from portal.accounts.models import ManagerAccess, Role, UserStatus
-from portal.forms import optional_int
-from portal.network.forms import ServiceForm
+from portal.forms import ServiceForm, optional_int
 
 
 class LoginForm(FlaskForm):
@@ -37,10 +36,6 @@ class ApiKeyForm(FlaskForm):
         validators=[DataRequired(message="Name the key after what will use it."), Length(max=100)],
         description="What uses this key, e.g. “CRM events”.",
     )
-
-
-class RevokeApiKeyForm(FlaskForm):
-    """No fields: the CSRF token is the whole form."""
 
 
 class UserFilterForm(FlaskForm):

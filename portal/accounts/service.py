@@ -16,9 +16,9 @@ from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import STAFF_ROLES, ApiKey, Role, User, UserStatus
 from portal.accounts.passwords import hash_password, password_problem, verify_password
-from portal.events.bulk import run
 from portal.extensions import db
 from portal.paging import paginate
+from portal.sql import run
 from portal.types import utcnow
 
 API_KEY_PREFIX = "tl_"

@@ -11,18 +11,18 @@ from __future__ import annotations
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, select
 
+from portal import validation
 from portal.accounts.invites import make_token
 from portal.accounts.models import STAFF_ROLES, ManagerAccess, Role, User, UserStatus
-from portal.accounts.service import AccountError, USERS_PER_PAGE, create_user, normalise_email, search_users
+from portal.accounts.service import USERS_PER_PAGE, AccountError, create_user, normalise_email, search_users
 from portal.audit.service import diff, record, snapshot
 from portal.extensions import db
 from portal.ids import parse_ids
-from portal.network import rules
-from portal.network.listing import Sort
 from portal.network.models import Advertiser, Publisher
 from portal.network.publisher_users import USER_CHANGES, new_password_link, set_user_status
-from portal.network.rules import Invalid
+from portal.paging import Sort
 from portal.timezones import is_valid_timezone
+from portal.validation import Invalid
 
 INVITE_ROLES = (Role.ADMIN, Role.ACCOUNT_MANAGER, Role.ADVERTISER)
 EDIT_FIELDS = ("email", "first_name", "last_name", "phone", "city", "country", "timezone", "role", "advertiser_id")
@@ -59,11 +59,13 @@ def _check(values: dict, user: User | None = None) -> dict:
     """The cleaned editable fields, or Invalid with one message per field."""
     errors: dict[str, str] = {}
     cleaned = {
-        "first_name": rules.text(errors, "first_name", values.get("first_name"), 100, required="Enter the user's first name."),
-        "last_name": rules.text(errors, "last_name", values.get("last_name"), 100),
-        "phone": rules.text(errors, "phone", values.get("phone"), 50),
-        "city": rules.text(errors, "city", values.get("city"), 100),
-        "country": rules.country(errors, "country", values.get("country")),
+        "first_name": validation.text(
+            errors, "first_name", values.get("first_name"), 100, required="Enter the user's first name."
+        ),
+        "last_name": validation.text(errors, "last_name", values.get("last_name"), 100),
+        "phone": validation.text(errors, "phone", values.get("phone"), 50),
+        "city": validation.text(errors, "city", values.get("city"), 100),
+        "country": validation.country(errors, "country", values.get("country")),
         "timezone": (values.get("timezone") or "UTC").strip(),
     }
     if not is_valid_timezone(cleaned["timezone"]):
@@ -100,12 +102,12 @@ def _check(values: dict, user: User | None = None) -> dict:
         cleaned["advertiser_id"] = advertiser_id
     if role in STAFF_ROLES:
         for name in MANAGER_FLAGS:
-            cleaned[name] = rules.flag(values.get(name))
+            cleaned[name] = validation.flag(values.get(name))
         for name in ACCESS_FIELDS:
             # A form that did not show the field (an advertiser user made staff) keeps the current reach.
             value = values.get(name) or (getattr(user, name) if user is not None else ManagerAccess.GLOBAL)
-            cleaned[name] = rules.choice(errors, name, value, ManagerAccess)
-    cleaned[API_ACCESS] = rules.flag(values.get(API_ACCESS))
+            cleaned[name] = validation.choice(errors, name, value, ManagerAccess)
+    cleaned[API_ACCESS] = validation.flag(values.get(API_ACCESS))
     return _finish(errors, cleaned)
 
 

@@ -9,7 +9,6 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from portal.events.bulk import any_of
 from portal.extensions import db
 from portal.network.models import (
     CustomPayout,
@@ -19,6 +18,7 @@ from portal.network.models import (
     PayoutType,
     RevenueType,
 )
+from portal.sql import any_of
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,10 @@ from portal.conversions import commission
 from portal.conversions.models import Conversion, ConversionChange, ConversionStatus, RevShareBalance
 from portal.conversions.plans import Plan, choose_plan, custom_payouts_by_publisher
 from portal.conversions.throttles import Throttling, load_throttles
-from portal.events.bulk import (
+from portal.extensions import db
+from portal.network.models import CustomPayout, CustomThrottle, Offer, OfferEvent, PayoutType, RevenueType
+from portal.reports.rollups import mark_dirty
+from portal.sql import (
     any_of,
     any_of_param,
     dialect_name,
@@ -31,9 +34,6 @@ from portal.events.bulk import (
     run,
     update_rows,
 )
-from portal.extensions import db
-from portal.network.models import CustomPayout, CustomThrottle, Offer, OfferEvent, PayoutType, RevenueType
-from portal.reports.rollups import mark_dirty
 from portal.subids.models import BlockedSubId
 from portal.tracking.models import Click
 from portal.types import utcnow

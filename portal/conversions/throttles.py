@@ -7,10 +7,9 @@ from sqlalchemy import select
 
 from portal.conversions import commission
 from portal.conversions.models import ConversionStatus, ThrottleCount
-from portal.events.bulk import any_of
 from portal.extensions import db
 from portal.network.models import CustomThrottle
-from portal.tracking.store import insert_statement
+from portal.sql import any_of, insert_statement
 
 
 def load_throttles(publisher_ids: set[int], offer_ids: set[int]) -> dict[tuple[int, int], list[CustomThrottle]]:

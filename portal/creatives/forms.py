@@ -45,10 +45,6 @@ class UploadCreativeForm(FlaskForm):
         self.offer_id.choices = [(0, "Choose an offer…")] + [(offer.id, offer.name) for offer in offers]
 
 
-class ArchiveCreativeForm(FlaskForm):
-    """No fields: the CSRF token is the whole form."""
-
-
 class CreativeFilterForm(FlaskForm):
     """The offer and size filters of the admin list and the publisher gallery (GET, so no CSRF token)."""
 

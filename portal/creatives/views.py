@@ -21,13 +21,13 @@ from portal.accounts.auth import role_required
 from portal.accounts.models import Role
 from portal.creatives import service
 from portal.creatives.forms import (
-    ArchiveCreativeForm,
     CreativeFilterForm,
     UploadCreativeForm,
 )
 from portal.creatives.models import Creative
 from portal.creatives.storage import FORMATS, BannerError, banner_path
 from portal.extensions import db
+from portal.forms import ActionForm
 from portal.network.reach import advertiser_pages, found_or_404, offers_in_reach, rows_in_reach
 
 bp = Blueprint("creatives", __name__, url_prefix="/creatives")
@@ -83,7 +83,7 @@ def index():
                         service.creative_sizes(select(Creative).where(in_reach)))
     page_number = request.args.get("page", 1, type=int)
     page = service.admin_creatives(filters.offer_id(), filters.selected_size(), page_number, in_reach)
-    context = {"filters": filters, "page": page, "active": filters.active(), "archive_form": ArchiveCreativeForm()}
+    context = {"filters": filters, "page": page, "active": filters.active(), "archive_form": ActionForm()}
     template = "creatives/_admin_table.html" if _wants_partial() else "creatives/admin_index.html"
     return _vary(make_response(render_template(template, **context)))
 
@@ -128,7 +128,7 @@ def restore(public_id: str):
 
 def _set_archived(public_id: str, change, done: str):
     creative = found_or_404(service.find_creative(public_id))
-    form = ArchiveCreativeForm()
+    form = ActionForm()
     if form.validate_on_submit():
         change(creative)
         db.session.commit()

@@ -8,9 +8,9 @@ from typing import Iterable, NamedTuple
 from flask import current_app
 from sqlalchemy import select
 
-from portal.events.bulk import any_of_param, dialect_name, run
 from portal.events.models import Player
 from portal.network.models import Offer
+from portal.sql import any_of_param, dialect_name, run
 from portal.tracking.models import Click
 
 _CHUNK = 1000

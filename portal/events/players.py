@@ -9,9 +9,9 @@ from typing import NamedTuple
 
 from sqlalchemy import bindparam, select
 
-from portal.events.bulk import any_of, any_of_param, dialect_name, insert_rows, run
 from portal.events.models import Player
 from portal.extensions import db
+from portal.sql import any_of, any_of_param, dialect_name, insert_rows, run
 from portal.types import utcnow
 
 _CHUNK = 1000

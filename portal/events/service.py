@@ -21,7 +21,6 @@ from uuid_utils.compat import uuid7
 
 from portal.conversions.service import EarningEvent, convert_events
 from portal.events.attribution import attributable_clicks, attribute
-from portal.events.bulk import any_of_param, dialect_name, insert_rows, run
 from portal.events.models import Event
 from portal.events.players import (
     Identity,
@@ -42,6 +41,7 @@ from portal.events.schemas import (
 from portal.extensions import db
 from portal.jsontext import compact_json
 from portal.reports.rollups import mark_dirty
+from portal.sql import any_of_param, dialect_name, insert_rows, run
 from portal.types import utcnow
 
 MAX_BATCH_EVENTS = 100

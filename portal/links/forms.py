@@ -35,10 +35,6 @@ class MarketingSourceForm(FlaskForm):
     url = URLField("URL", validators=[Optional(), Length(max=MAX_URL)], description="Optional: the site, list or account.")
 
 
-class DeleteForm(FlaskForm):
-    """No fields: the CSRF token is the whole form."""
-
-
 def _relative_path(form, field) -> None:
     try:
         check_relative_path(field.data or "")

@@ -5,8 +5,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from portal.accounts.auth import owned_or_404
 from portal.extensions import db
+from portal.forms import ActionForm
 from portal.htmx import partial_wanted, respond
-from portal.links.forms import DeleteForm, MarketingSourceForm
+from portal.links.forms import MarketingSourceForm
 from portal.links.models import MarketingSource
 from portal.links.service import (
     LinkError,
@@ -28,14 +29,15 @@ def _sources_page(create_form: MarketingSourceForm, status: int = 200, editing: 
         sources=list_marketing_sources(_publisher_id()),
         editing=editing,
         edit_form=edit_form,
-        delete_form=DeleteForm(),
+        delete_form=ActionForm(),
     )
     return respond(body, status)
 
 
 def _source_row(source: MarketingSource, status: int = 200, error: str | None = None, **headers):
     body = render_template(
-        "links/_source_row.html", source=source, links=count_source_links(source), delete_form=DeleteForm(), row_error=error
+        "links/_source_row.html", source=source, links=count_source_links(source), delete_form=ActionForm(),
+        row_error=error,
     )
     return respond(body, status, **headers)
 
@@ -60,7 +62,7 @@ def index():
             if partial_wanted():
                 # The new row is appended to the table; a blank create form replaces the old one out of band.
                 body = render_template(
-                    "links/_source_created.html", source=source, links=0, delete_form=DeleteForm(),
+                    "links/_source_created.html", source=source, links=0, delete_form=ActionForm(),
                     form=MarketingSourceForm(formdata=None),
                 )
                 return respond(body, 201)
@@ -116,7 +118,7 @@ def edit(source_id: int):
 def delete(source_id: int):
     source = owned_or_404(MarketingSource, source_id, publisher_id=_publisher_id())
     error = None
-    if not DeleteForm().validate_on_submit():
+    if not ActionForm().validate_on_submit():
         error = "The form expired; reload the page and try again."
     else:
         try:

@@ -20,9 +20,9 @@ from flask_login import current_user
 from portal.accounts.auth import owned_or_404, role_required
 from portal.accounts.models import Role
 from portal.extensions import db
+from portal.forms import ActionForm, optional_int
 from portal.htmx import partial_wanted, respond
-from portal.forms import optional_int
-from portal.links.forms import DeleteForm, LinkFilterForm, LinkForm
+from portal.links.forms import LinkFilterForm, LinkForm
 from portal.links.models import TrackingLink
 from portal.links.service import (
     LinkError,
@@ -73,7 +73,9 @@ def index():
     page = search_links(_publisher_id(), **form.criteria(), page=request.args.get("page", 1, type=int))
     template = "links/_links_table.html" if partial_wanted() else "links/index.html"
     return respond(
-        render_template(template, form=form, page=page, filters=form.query_args(), action_form=DeleteForm(), click_url=click_url)
+        render_template(
+            template, form=form, page=page, filters=form.query_args(), action_form=ActionForm(), click_url=click_url
+        )
     )
 
 
@@ -192,7 +194,7 @@ def offer_options():
 def _row_response(link: TrackingLink, message: str, error: str | None = None):
     if partial_wanted():
         body = render_template(
-            "links/_link_row.html", link=link, action_form=DeleteForm(), click_url=click_url, row_error=error
+            "links/_link_row.html", link=link, action_form=ActionForm(), click_url=click_url, row_error=error
         )
         return respond(body, 400 if error else 200)
     flash(error or message, "error" if error else "success")
@@ -207,7 +209,7 @@ def _same_site(url: str | None) -> bool:
 @publishers_only
 def archive(link_id: int):
     link = owned_or_404(TrackingLink, link_id, publisher_id=_publisher_id())
-    if not DeleteForm().validate_on_submit():
+    if not ActionForm().validate_on_submit():
         return _row_response(link, "", error="The form expired; reload the page and try again.")
     archive_link(link)
     db.session.commit()
@@ -218,7 +220,7 @@ def archive(link_id: int):
 @publishers_only
 def restore(link_id: int):
     link = owned_or_404(TrackingLink, link_id, publisher_id=_publisher_id())
-    if not DeleteForm().validate_on_submit():
+    if not ActionForm().validate_on_submit():
         return _row_response(link, "", error="The form expired; reload the page and try again.")
     try:
         restore_link(link)

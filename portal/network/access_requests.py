@@ -10,8 +10,8 @@ from sqlalchemy.orm import selectinload
 from portal.audit.service import record
 from portal.extensions import db
 from portal.network.models import AccessStatus, Offer, OfferAccess, Publisher
-from portal.network.rules import Invalid
 from portal.types import utcnow
+from portal.validation import Invalid
 
 
 def offer_access_rows(offer_id: int, within=true()) -> list[OfferAccess]:

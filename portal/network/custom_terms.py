@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import select, true
 from sqlalchemy.orm import selectinload
 
+from portal import validation
 from portal.audit.service import diff, record, snapshot
 from portal.extensions import db
 from portal.network import rules
@@ -21,7 +22,7 @@ from portal.network.models import (
     Publisher,
     ThrottleStatus,
 )
-from portal.network.rules import Invalid
+from portal.validation import Invalid
 
 SUB_FIELDS = ("sub1", "sub2", "sub3", "sub4", "sub5")
 PAYOUT_FIELDS = ("offer_id", "offer_event_id", "active", *rules.TERMS_FIELDS)
@@ -116,7 +117,7 @@ def _check_payout(publisher: Publisher, values: dict, payout: CustomPayout | Non
     cleaned = {
         "offer_id": offer_id,
         "offer_event_id": event_id,
-        "active": rules.flag(values.get("active", True)),
+        "active": validation.flag(values.get("active", True)),
         **rules.payout_terms(errors, values),
     }
     if offer_id is not None and "offer_event_id" not in errors:
@@ -174,12 +175,12 @@ def _check_throttle(values: dict, throttle: CustomThrottle | None, offers) -> di
         "offer_id": offer_id,
         "offer_event_id": event_id,
         "percentage": _percentage(errors, values.get("percentage")),
-        "throttle_status": rules.choice(errors, "throttle_status", values.get("throttle_status"), ThrottleStatus),
-        "active": rules.flag(values.get("active", True)),
+        "throttle_status": validation.choice(errors, "throttle_status", values.get("throttle_status"), ThrottleStatus),
+        "active": validation.flag(values.get("active", True)),
     }
     for name in SUB_FIELDS:
         # Blank means "any value"; stored as NULL so the matcher can tell it from an empty sub ID.
-        cleaned[name] = rules.text(errors, name, values.get(name), 255) or None
+        cleaned[name] = validation.text(errors, name, values.get(name), 255) or None
     if errors:
         raise Invalid(errors)
     return cleaned

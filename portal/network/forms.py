@@ -15,39 +15,19 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
-from portal.forms import optional_int
-from portal.network.listing import STATUSES
+from portal.forms import ServiceForm, optional_int
 from portal.network.models import PayoutType, PublisherStatus, RevenueType, ThrottleStatus, Visibility
-from portal.network.rules import Invalid
 from portal.network.publishers import PUBLISHER_BULK_ACTIONS, PUBLISHER_STATUSES
 from portal.network.service import BULK_ACTIONS
+from portal.paging import STATUSES
 
 
 def _enum_choices(enum_cls) -> list[SelectChoice]:
     return [SelectChoice(member.value, member.value) for member in enum_cls]
 
 
-class ServiceForm(FlaskForm):
-    """A form whose values go to a service verb as a dict, and which shows that verb's errors inline."""
-
-    def values(self) -> dict:
-        return {name: field.data for name, field in self._fields.items() if name != "csrf_token"}
-
-    def apply(self, error: Invalid) -> None:
-        for name, message in error.errors.items():
-            field = self._fields.get(name) if name else None
-            if field is not None:
-                field.errors = list(field.errors) + [message]
-            else:
-                self.form_errors.append(message)
-
-
 def manager_choices(managers) -> list[SelectChoice]:
     return [SelectChoice("", "None")] + [SelectChoice(user.id, f"{user.display_name} ({user.role.label})") for user in managers]
-
-
-class ActionForm(FlaskForm):
-    """No fields: the CSRF token is the whole form (archive, restore, approve …)."""
 
 
 class BulkForm(FlaskForm):

@@ -4,12 +4,12 @@ Seed 003's `active` is the archive state here (active = not archived), the one f
 portal.network.access reads together with `hidden` (seed 003's hide_from_publishers)."""
 from __future__ import annotations
 
+from portal import validation
 from portal.audit.service import diff, record, snapshot
 from portal.extensions import db
-from portal.network import rules
 from portal.network.models import LandingPage, Offer
-from portal.network.rules import Invalid
 from portal.types import utcnow
+from portal.validation import Invalid
 
 PAGE_FIELDS = ("name", "url", "preview_url", "hidden")
 
@@ -17,10 +17,10 @@ PAGE_FIELDS = ("name", "url", "preview_url", "hidden")
 def _check_page(values: dict) -> dict:
     errors: dict[str, str] = {}
     cleaned = {
-        "name": rules.text(errors, "name", values.get("name"), 200, required="Give the landing page a name."),
-        "url": rules.url(errors, "url", values.get("url"), required="Enter the redirect URL."),
-        "preview_url": rules.url(errors, "preview_url", values.get("preview_url")),
-        "hidden": rules.flag(values.get("hidden")),
+        "name": validation.text(errors, "name", values.get("name"), 200, required="Give the landing page a name."),
+        "url": validation.url(errors, "url", values.get("url"), required="Enter the redirect URL."),
+        "preview_url": validation.url(errors, "preview_url", values.get("preview_url")),
+        "hidden": validation.flag(values.get("hidden")),
     }
     if errors:
         raise Invalid(errors)

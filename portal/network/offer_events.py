@@ -5,11 +5,12 @@ import re
 
 from sqlalchemy import func, select
 
+from portal import validation
 from portal.audit.service import diff, record, snapshot
 from portal.extensions import db
 from portal.network import rules
 from portal.network.models import Offer, OfferEvent
-from portal.network.rules import Invalid
+from portal.validation import Invalid
 
 CODE = re.compile(r"[a-z0-9][a-z0-9_-]{0,49}")
 EVENT_FIELDS = (
@@ -32,11 +33,11 @@ def _check_event(offer: Offer, values: dict, event_id: int | None = None) -> dic
         errors["code"] = "This offer already has an event with this code."
     cleaned = {
         "code": code,
-        "name": rules.text(errors, "name", values.get("name"), 100, required="Give the event a name."),
-        "description": rules.text(errors, "description", values.get("description"), 10_000),
-        "active": rules.flag(values.get("active", True)),
-        "allow_multiple_events": rules.flag(values.get("allow_multiple_events")),
-        "manually_approve_events": rules.flag(values.get("manually_approve_events")),
+        "name": validation.text(errors, "name", values.get("name"), 100, required="Give the event a name."),
+        "description": validation.text(errors, "description", values.get("description"), 10_000),
+        "active": validation.flag(values.get("active", True)),
+        "allow_multiple_events": validation.flag(values.get("allow_multiple_events")),
+        "manually_approve_events": validation.flag(values.get("manually_approve_events")),
         **rules.payout_terms(errors, values),
     }
     if errors:

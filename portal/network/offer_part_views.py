@@ -8,6 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.extensions import db
+from portal.forms import ActionForm
 from portal.network.access_requests import (
     approve_access,
     grant_access,
@@ -15,7 +16,6 @@ from portal.network.access_requests import (
     reject_access,
 )
 from portal.network.forms import (
-    ActionForm,
     GrantAccessForm,
     LandingPageForm,
     OfferEventForm,
@@ -35,7 +35,6 @@ from portal.network.offer_events import (
 )
 from portal.network.offer_views import offer_page_context
 from portal.network.reach import advertiser_pages, found_or_404, get_or_404, publishers_in_reach
-from portal.network.rules import Invalid
 from portal.network.service import load_offer
 from portal.network.views import (
     EXPIRED,
@@ -44,6 +43,7 @@ from portal.network.views import (
     partial_wanted,
     respond,
 )
+from portal.validation import Invalid
 
 SECTIONS = {"events": "network/_offer_events.html", "pages": "network/_offer_pages.html", "access": "network/_offer_access.html"}
 

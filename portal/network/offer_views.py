@@ -8,10 +8,10 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.extensions import db
+from portal.forms import ActionForm
 from portal.ids import parse_id
 from portal.network.access_requests import grantable_publishers, offer_access_rows
 from portal.network.forms import (
-    ActionForm,
     BulkForm,
     GrantAccessForm,
     LandingPageForm,
@@ -19,7 +19,6 @@ from portal.network.forms import (
     OfferFilterForm,
     OfferForm,
 )
-from portal.network.listing import parse_sort
 from portal.network.models import Offer, OfferAccess
 from portal.network.reach import (
     advertiser_pages,
@@ -30,7 +29,6 @@ from portal.network.reach import (
     publishers_in_reach,
     rows_in_reach,
 )
-from portal.network.rules import Invalid
 from portal.network.service import (
     OFFER_SORTS,
     advertiser_choices,
@@ -51,6 +49,8 @@ from portal.network.views import (
     partial_wanted,
     respond,
 )
+from portal.paging import parse_sort
+from portal.validation import Invalid
 
 
 def _offers_table(source, status: int = 200, message: str = "", error: str = ""):

@@ -9,10 +9,11 @@ from flask_login import current_user
 from portal.accounts.auth import role_required
 from portal.accounts.models import Role
 from portal.extensions import db
+from portal.forms import ActionForm
 from portal.htmx import partial_wanted, respond
 from portal.network.access import can_promote
 from portal.network.access_requests import request_access
-from portal.network.forms import ActionForm, OfferSearchForm
+from portal.network.forms import OfferSearchForm
 from portal.network.models import PublisherStatus, Visibility
 from portal.network.publisher_offers import listed_offer, offer_cards, search_listed_offers
 from portal.network.views import EXPIRED

@@ -12,7 +12,6 @@ from sqlalchemy.orm import selectinload
 from portal.conversions.plans import Plan, choose_plan, custom_payouts
 from portal.extensions import db
 from portal.network.access import listed_offers_query
-from portal.network.listing import PER_PAGE
 from portal.network.models import (
     AccessStatus,
     LandingPage,
@@ -21,7 +20,7 @@ from portal.network.models import (
     OfferEvent,
     Visibility,
 )
-from portal.paging import paginate
+from portal.paging import PER_PAGE, paginate
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from portal.accounts.models import User
 from portal.extensions import db
+from portal.forms import ActionForm, apply_errors
 from portal.network.custom_terms import (
     add_custom_payout,
     add_custom_throttle,
@@ -16,18 +17,18 @@ from portal.network.custom_terms import (
     update_custom_payout,
     update_custom_throttle,
 )
-from portal.network.forms import ActionForm, CustomPayoutForm, CustomThrottleForm, InviteUserForm
+from portal.network.forms import CustomPayoutForm, CustomThrottleForm, InviteUserForm
 from portal.network.models import CustomPayout, CustomThrottle, Publisher
 from portal.network.publisher_users import USER_CHANGES, invite_user, new_password_link, set_user_status
 from portal.network.publisher_views import publisher_section
 from portal.network.reach import get_or_404, offers_in_reach, publisher_pages
-from portal.network.rules import Invalid
 from portal.network.views import EXPIRED, actor_id, bp, partial_wanted
 from portal.subids.blocked import block_sub_id, unblock
-from portal.subids.forms import BlockForm, apply_errors
+from portal.subids.forms import BlockForm
 from portal.subids.models import BlockedSubId
 from portal.subids.service import SubIdInvalid
 from portal.tracking.targets import clear_cache
+from portal.validation import Invalid
 
 
 def _child(model, child_id: int, publisher: Publisher):

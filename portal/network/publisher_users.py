@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from portal import validation
 from portal.accounts.invites import make_token
 from portal.accounts.models import Role, User, UserStatus
 from portal.accounts.service import AccountError, create_user
 from portal.audit.service import record
 from portal.extensions import db
-from portal.network import rules
 from portal.network.models import Publisher
-from portal.network.rules import Invalid
+from portal.validation import Invalid
 
 USER_CHANGES = {"activate": UserStatus.ACTIVE, "deactivate": UserStatus.DEACTIVATED, "suspend": UserStatus.SUSPENDED}
 
@@ -25,8 +25,10 @@ def invite_user(actor_id: int, publisher: Publisher, values: dict) -> tuple[User
     if publisher.archived_at is not None:
         raise Invalid({"": "The publisher is archived; restore it before you invite users."})
     errors: dict[str, str] = {}
-    first_name = rules.text(errors, "first_name", values.get("first_name"), 100, required="Enter the user's first name.")
-    last_name = rules.text(errors, "last_name", values.get("last_name"), 100)
+    first_name = validation.text(
+        errors, "first_name", values.get("first_name"), 100, required="Enter the user's first name."
+    )
+    last_name = validation.text(errors, "last_name", values.get("last_name"), 100)
     email = (values.get("email") or "").strip()
     if not email:
         errors["email"] = "Enter the user's email address."

@@ -8,9 +8,9 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.extensions import db
+from portal.forms import ActionForm
 from portal.network.custom_terms import term_labels, term_offers
 from portal.network.forms import (
-    ActionForm,
     CustomPayoutForm,
     CustomThrottleForm,
     InviteUserForm,
@@ -18,7 +18,6 @@ from portal.network.forms import (
     PublisherFilterForm,
     PublisherForm,
 )
-from portal.network.listing import parse_sort
 from portal.network.models import Publisher
 from portal.network.publisher_users import publisher_users
 from portal.network.publishers import (
@@ -40,7 +39,6 @@ from portal.network.reach import (
     publishers_in_reach,
     rows_in_reach,
 )
-from portal.network.rules import Invalid
 from portal.network.service import account_managers
 from portal.network.views import (
     _lifecycle,
@@ -51,9 +49,11 @@ from portal.network.views import (
     partial_wanted,
     respond,
 )
+from portal.paging import parse_sort
 from portal.subids.blocked import block_labels, search_blocks
 from portal.subids.forms import BlockForm
 from portal.subids.models import BlockedSubId
+from portal.validation import Invalid
 
 SECTIONS = {
     "profile": "network/publisher/_profile.html",

@@ -15,20 +15,19 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import case, func, or_, select, true, type_coerce
 from sqlalchemy.orm import selectinload
 
+from portal import validation
 from portal.conversions.models import Conversion, ConversionStatus
 from portal.extensions import db
+from portal.ids import parse_id, parse_ids
 from portal.links.models import TrackingLink
-from portal.network import rules
-from portal.network.listing import PER_PAGE, Sort, apply_sort
 from portal.network.models import Publisher, PublisherStatus
 from portal.network.reach import Scope
-from portal.network.rules import Invalid
 from portal.network.service import archive_audited, check_manager, create_audited, restore_audited, update_audited
+from portal.paging import PER_PAGE, Sort, apply_sort, paginate
 from portal.timezones import is_valid_timezone
 from portal.tracking.models import Click
 from portal.types import Money, utcnow
-from portal.paging import paginate
-from portal.ids import parse_id, parse_ids
+from portal.validation import Invalid
 
 PUBLISHER_FIELDS = ("name", "email", "website", "country", "timezone", "postback_url", "status", "manager_id")
 PUBLISHER_BULK_ACTIONS = {"activate": "Set active", "suspend": "Suspend", "archive": "Archive", "restore": "Restore"}
@@ -51,7 +50,7 @@ SUMMARY_DAYS = 30
 def _check_publisher(values: dict, publisher: Publisher | None = None, reach: Scope | None = None) -> dict:
     errors: dict[str, str] = {}
     publisher_id = publisher.id if publisher else None
-    name = rules.text(errors, "name", values.get("name"), 200, required="Give the publisher a name.")
+    name = validation.text(errors, "name", values.get("name"), 200, required="Give the publisher a name.")
     if name and "name" not in errors:
         taken = db.session.scalar(
             select(Publisher.id).where(func.lower(Publisher.name) == name.lower(), Publisher.id != (publisher_id or 0))
@@ -63,12 +62,12 @@ def _check_publisher(values: dict, publisher: Publisher | None = None, reach: Sc
         errors["timezone"] = "Pick a time zone such as Europe/Berlin or UTC."
     cleaned = {
         "name": name,
-        "email": rules.email(errors, "email", values.get("email")),
-        "website": rules.url(errors, "website", values.get("website"), max_length=255),
-        "country": rules.country(errors, "country", values.get("country")),
+        "email": validation.email(errors, "email", values.get("email")),
+        "website": validation.url(errors, "website", values.get("website"), max_length=255),
+        "country": validation.country(errors, "country", values.get("country")),
         "timezone": timezone,
-        "postback_url": rules.url(errors, "postback_url", values.get("postback_url")),
-        "status": rules.choice(errors, "status", values.get("status") or PublisherStatus.ACTIVE, PublisherStatus),
+        "postback_url": validation.url(errors, "postback_url", values.get("postback_url")),
+        "status": validation.choice(errors, "status", values.get("status") or PublisherStatus.ACTIVE, PublisherStatus),
         "manager_id": check_manager(errors, Publisher, values.get("manager_id"), publisher.manager_id if publisher else None, reach),
     }
     if errors:

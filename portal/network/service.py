@@ -5,17 +5,17 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, or_, select, true
 from sqlalchemy.orm import contains_eager, selectinload
 
+from portal import validation
 from portal.accounts.models import STAFF_ROLES, User, UserStatus
 from portal.audit.service import diff, record, snapshot
 from portal.extensions import db
 from portal.ids import parse_id, parse_ids
 from portal.network import rules
-from portal.network.listing import PER_PAGE, Sort, apply_sort, with_status
 from portal.network.models import Advertiser, Offer, Publisher, Visibility
 from portal.network.reach import Scope
-from portal.network.rules import Invalid
-from portal.paging import paginate
+from portal.paging import PER_PAGE, Sort, apply_sort, paginate, with_status
 from portal.types import utcnow
+from portal.validation import Invalid
 
 BULK_ACTIONS = {"activate": "Set active", "pause": "Pause", "archive": "Archive", "restore": "Restore"}
 
@@ -151,7 +151,7 @@ def check_manager(errors: dict, model: type, value, current: int | None = None, 
 def _check_advertiser(values: dict, advertiser: Advertiser | None = None, reach: Scope | None = None) -> dict:
     errors: dict[str, str] = {}
     advertiser_id = advertiser.id if advertiser else None
-    name = rules.text(errors, "name", values.get("name"), 200, required="Give the advertiser a name.")
+    name = validation.text(errors, "name", values.get("name"), 200, required="Give the advertiser a name.")
     if name and "name" not in errors:
         taken = db.session.scalar(
             select(Advertiser.id).where(func.lower(Advertiser.name) == name.lower(), Advertiser.id != (advertiser_id or 0))
@@ -160,19 +160,19 @@ def _check_advertiser(values: dict, advertiser: Advertiser | None = None, reach:
             errors["name"] = "Another advertiser has this name."
     cleaned = {
         "name": name,
-        "active": rules.flag(values.get("active", True)),
-        "company_name": rules.text(errors, "company_name", values.get("company_name"), 200),
-        "first_name": rules.text(errors, "first_name", values.get("first_name"), 100),
-        "last_name": rules.text(errors, "last_name", values.get("last_name"), 100),
-        "email": rules.email(errors, "email", values.get("email")),
-        "phone": rules.text(errors, "phone", values.get("phone"), 50),
-        "messenger": rules.text(errors, "messenger", values.get("messenger"), 100),
-        "address": rules.text(errors, "address", values.get("address"), 255),
-        "country": rules.country(errors, "country", values.get("country")),
-        "website": rules.url(errors, "website", values.get("website"), max_length=255),
-        "description": rules.text(errors, "description", values.get("description"), 10_000),
+        "active": validation.flag(values.get("active", True)),
+        "company_name": validation.text(errors, "company_name", values.get("company_name"), 200),
+        "first_name": validation.text(errors, "first_name", values.get("first_name"), 100),
+        "last_name": validation.text(errors, "last_name", values.get("last_name"), 100),
+        "email": validation.email(errors, "email", values.get("email")),
+        "phone": validation.text(errors, "phone", values.get("phone"), 50),
+        "messenger": validation.text(errors, "messenger", values.get("messenger"), 100),
+        "address": validation.text(errors, "address", values.get("address"), 255),
+        "country": validation.country(errors, "country", values.get("country")),
+        "website": validation.url(errors, "website", values.get("website"), max_length=255),
+        "description": validation.text(errors, "description", values.get("description"), 10_000),
         "manager_id": check_manager(errors, Advertiser, values.get("manager_id"), advertiser.manager_id if advertiser else None, reach),
-        "default_currency": rules.currency(errors, "default_currency", values.get("default_currency") or "EUR"),
+        "default_currency": validation.currency(errors, "default_currency", values.get("default_currency") or "EUR"),
     }
     if errors:
         raise Invalid(errors)
@@ -247,25 +247,29 @@ def _check_offer(values: dict, offer: Offer | None = None, within=true()) -> dic
         errors["advertiser_id"] = "Pick an advertiser that is not archived."
     cleaned = {
         "advertiser_id": advertiser_id,
-        "name": rules.text(errors, "name", values.get("name"), 200, required="Give the offer a name."),
-        "description": rules.text(errors, "description", values.get("description"), 10_000),
-        "currency": rules.currency(errors, "currency", values.get("currency")),
-        "visibility": rules.choice(errors, "visibility", values.get("visibility"), Visibility),
-        "destination_url": rules.url(
+        "name": validation.text(errors, "name", values.get("name"), 200, required="Give the offer a name."),
+        "description": validation.text(errors, "description", values.get("description"), 10_000),
+        "currency": validation.currency(errors, "currency", values.get("currency")),
+        "visibility": validation.choice(errors, "visibility", values.get("visibility"), Visibility),
+        "destination_url": validation.url(
             errors, "destination_url", values.get("destination_url"), required="Enter where clicks go by default."
         ),
-        "fallback_url": rules.url(errors, "fallback_url", values.get("fallback_url")),
-        "conversion_name": rules.text(errors, "conversion_name", values.get("conversion_name") or "Conversion", 100),
-        "terms_and_conditions": rules.text(errors, "terms_and_conditions", values.get("terms_and_conditions"), 20_000),
-        "restriction_note": rules.text(errors, "restriction_note", values.get("restriction_note"), 10_000),
+        "fallback_url": validation.url(errors, "fallback_url", values.get("fallback_url")),
+        "conversion_name": validation.text(
+            errors, "conversion_name", values.get("conversion_name") or "Conversion", 100
+        ),
+        "terms_and_conditions": validation.text(
+            errors, "terms_and_conditions", values.get("terms_and_conditions"), 20_000
+        ),
+        "restriction_note": validation.text(errors, "restriction_note", values.get("restriction_note"), 10_000),
         "primary_domain": _domain(errors, values.get("primary_domain")),
-        "targeting_group_id": rules.text(errors, "targeting_group_id", values.get("targeting_group_id"), 64),
-        **{name: rules.flag(values.get(name, name == "active")) for name in OFFER_FLAGS},
+        "targeting_group_id": validation.text(errors, "targeting_group_id", values.get("targeting_group_id"), 64),
+        **{name: validation.flag(values.get(name, name == "active")) for name in OFFER_FLAGS},
         **rules.payout_terms(errors, values),
     }
     for enabled, field in (("impression_forwarding_enabled", "impression_forwarding_url"), ("parallel_tracking_enabled", "parallel_tracking_url")):
         required = "Enter the URL, or switch the option off." if cleaned[enabled] else ""
-        cleaned[field] = rules.url(errors, field, values.get(field), required=required)
+        cleaned[field] = validation.url(errors, field, values.get(field), required=required)
     if cleaned["terms_and_conditions_enabled"] and not cleaned["terms_and_conditions"] and "terms_and_conditions" not in errors:
         errors["terms_and_conditions"] = "Write the terms publishers must accept, or switch them off."
     if errors:

@@ -8,14 +8,13 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.extensions import db
+from portal.forms import ActionForm
 from portal.htmx import partial_wanted, respond
 from portal.network.forms import (
-    ActionForm,
     AdvertiserFilterForm,
     AdvertiserForm,
     BulkForm,
 )
-from portal.network.listing import parse_sort
 from portal.network.models import Advertiser
 from portal.network.reach import (
     advertiser_pages,
@@ -24,7 +23,6 @@ from portal.network.reach import (
     get_or_404,
     own_by_default,
 )
-from portal.network.rules import Invalid
 from portal.network.service import (
     ADVERTISER_SORTS,
     account_managers,
@@ -35,6 +33,8 @@ from portal.network.service import (
     search_advertisers,
     update_advertiser,
 )
+from portal.paging import parse_sort
+from portal.validation import Invalid
 
 bp = Blueprint("network_admin", __name__, url_prefix="/admin")
 EXPIRED = "The form expired; reload the page and try again."

@@ -15,17 +15,16 @@ from decimal import Decimal
 
 import psycopg
 from sqlalchemy import case, delete, func, select, type_coerce
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError, SQLAlchemyError
 
 from portal.conversions.models import Conversion, ConversionStatus
-from portal.events.bulk import insert_rows, on_postgresql
 from portal.events.models import Event, Player
 from portal.extensions import db
 from portal.links.models import TrackingLink
 from portal.network.models import Offer
 from portal.queues import background_job
 from portal.reports.models import ReportDirtyHour, ReportFailedHour, ReportRollup
+from portal.sql import insert_rows, insert_statement
 from portal.tracking.models import Click, ImpressionCount
 from portal.types import Money, utcnow
 
@@ -257,8 +256,9 @@ def _record_failure(hour: datetime, exc: Exception) -> None:
     log.error("report rollup hour failed hour=%s error=%s; it keeps its last rollups until noted again or rebuilt",
               hour.isoformat(), error, extra={"rollup_hour": hour.isoformat(), "rollup_error": error})
     now = utcnow()
-    insert = postgresql.insert if on_postgresql() else sqlite.insert
-    stmt = insert(ReportFailedHour).values(hour=hour, error=error, failures=1, first_failed_at=now, last_failed_at=now)
+    stmt = insert_statement(ReportFailedHour).values(
+        hour=hour, error=error, failures=1, first_failed_at=now, last_failed_at=now
+    )
     db.session.execute(stmt.on_conflict_do_update(index_elements=["hour"], set_={
         "error": stmt.excluded.error,
         "failures": ReportFailedHour.failures + 1,

@@ -9,9 +9,10 @@ from sqlalchemy import func, or_, select
 
 from portal.accounts.models import Role, User
 from portal.extensions import db
+from portal.forms import ActionForm, apply_errors
 from portal.htmx import partial_wanted, respond
 from portal.network.reach import get_or_404, publisher_pages, rows_in_reach
-from portal.rewards.forms import ActionForm, BonusForm, FanSearchForm, RedemptionFilterForm, apply_errors
+from portal.rewards.forms import BonusForm, FanSearchForm, RedemptionFilterForm
 from portal.rewards.models import PointsAccount, Redemption, Reward
 from portal.rewards.points import PointsError, balance, give_bonus, history
 from portal.rewards.redemptions import RedemptionConflict, refund, search_redemptions, set_completed

@@ -9,11 +9,12 @@ from flask_login import current_user
 from portal.accounts.auth import role_required
 from portal.accounts.models import STAFF_ROLES
 from portal.extensions import db
+from portal.forms import ActionForm, apply_errors
 from portal.htmx import respond
 from portal.network.reach import get_or_404, offers_in_reach, rows_in_reach
 from portal.queues import enqueue
 from portal.rewards import catalogue, rules
-from portal.rewards.forms import ActionForm, RateForm, RewardForm, RuleForm, apply_errors
+from portal.rewards.forms import RateForm, RewardForm, RuleForm
 from portal.rewards.jobs import award_points
 from portal.rewards.models import PointsRule, Reward
 from portal.subids.blocked import offer_choices

@@ -23,7 +23,8 @@ from portal.accounts.models import Role, User, UserStatus
 from portal.conversions.models import Conversion, ConversionStatus
 from portal.extensions import db
 from portal.rewards.models import PointsAward, PointsRule
-from portal.rewards.points import credit, deduct_to_floor, insert_ignoring_conflicts
+from portal.rewards.points import credit, deduct_to_floor
+from portal.sql import insert_statement
 from portal.types import utcnow
 
 BATCH_SIZE = 500
@@ -94,7 +95,7 @@ def award_batch(after_id: int = 0, limit: int = BATCH_SIZE) -> tuple[AwardRun, i
         if rate is None or user_id is None:
             continue
         points = points_for(payout, rate)
-        claim = insert_ignoring_conflicts(PointsAward).values(
+        claim = insert_statement(PointsAward).values(
             conversion_id=conversion_id, user_id=user_id, points=points, awarded_at=utcnow()
         )
         claim = claim.on_conflict_do_nothing().returning(PointsAward.conversion_id)

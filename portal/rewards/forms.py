@@ -21,20 +21,6 @@ from portal.rewards.redemptions import MAX_INPUT
 INPUT_PREFIX = "in_"  # keeps a reward's field names clear of the form's own attributes
 
 
-def apply_errors(form: FlaskForm, errors: dict[str, list[str]], prefix: str = "") -> None:
-    """Put the domain layer's messages on the form's fields (an unknown name: the whole form)."""
-    for name, messages in errors.items():
-        target = getattr(form, prefix + name, None) if name else None
-        if target is not None and hasattr(target, "errors"):
-            target.errors = list(target.errors) + list(messages)
-        else:
-            form.form_errors.extend(messages)
-
-
-class ActionForm(FlaskForm):
-    """No fields: the CSRF token is the whole form (complete, refund, delete, run now)."""
-
-
 class RewardForm(FlaskForm):
     title = StringField("Title", render_kw={"maxlength": MAX_TITLE})
     description = TextAreaField("Description", render_kw={"maxlength": MAX_DESCRIPTION, "rows": 2})

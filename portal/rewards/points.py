@@ -12,13 +12,12 @@ from dataclasses import dataclass
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from portal.accounts.models import Role, User
 from portal.extensions import db
 from portal.paging import paginate
 from portal.rewards.models import PointsAccount, PointsLedgerEntry
+from portal.sql import insert_statement
 from portal.types import utcnow
 
 MAX_BONUS = 1_000_000
@@ -40,17 +39,9 @@ class Balance:
     updated_at: object
 
 
-def insert_ignoring_conflicts(model):
-    """INSERT … ON CONFLICT DO NOTHING for the session's database (PostgreSQL or SQLite).
-
-    Whether a row went in is told by RETURNING: the session reports no rowcount for inserts."""
-    dialect = db.session.get_bind().dialect.name
-    return (pg_insert if dialect == "postgresql" else sqlite_insert)(model)
-
-
 def ensure_account(user_id: int) -> None:
     """Create the fan's account at zero unless it exists; safe under concurrency."""
-    stmt = insert_ignoring_conflicts(PointsAccount).values(
+    stmt = insert_statement(PointsAccount).values(
         user_id=user_id, total_points=0, current_points=0, updated_at=utcnow()
     )
     db.session.execute(stmt.on_conflict_do_nothing())

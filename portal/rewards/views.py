@@ -10,18 +10,28 @@ from flask_login import current_user
 from portal.accounts.auth import role_required
 from portal.accounts.models import Role
 from portal.extensions import db
-from portal.htmx import partial_wanted, respond
-from portal.rewards.catalogue import list_rewards
 from portal.formatting import money_text
+from portal.forms import apply_errors
+from portal.htmx import partial_wanted, respond
 from portal.reports.chart import build_chart
 from portal.reports.query import today_in
-from portal.rewards.earnings import STATUSES, approved_peaks, balances, chart_series, earning_offers, ledger, monthly_earnings
-from portal.rewards.forms import INPUT_PREFIX, apply_errors, redeem_form, typed_input
+from portal.rewards.catalogue import list_rewards
+from portal.rewards.earnings import (
+    STATUSES,
+    approved_peaks,
+    balances,
+    chart_series,
+    earning_offers,
+    ledger,
+    monthly_earnings,
+)
+from portal.rewards.forms import INPUT_PREFIX, redeem_form, typed_input
 from portal.rewards.ledger_forms import EarningsFilterForm
 from portal.rewards.models import Reward
 from portal.rewards.payouts import search_payouts
 from portal.rewards.points import PointsError, balance, history
-from portal.rewards.redemptions import RedemptionInvalid, redeem as redeem_reward, search_redemptions
+from portal.rewards.redemptions import RedemptionInvalid, search_redemptions
+from portal.rewards.redemptions import redeem as redeem_reward
 from portal.types import utcnow
 
 bp = Blueprint("rewards", __name__, url_prefix="/rewards")

@@ -8,15 +8,14 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.extensions import db
+from portal.forms import ActionForm, apply_errors
 from portal.htmx import partial_wanted, respond
 from portal.network.reach import get_or_404, offers_in_reach, publisher_pages, publishers_in_reach, rows_in_reach
 from portal.subids import blocked
 from portal.subids.forms import (
-    ActionForm,
     BlockDescriptionForm,
     BlockFilterForm,
     BlockForm,
-    apply_errors,
 )
 from portal.subids.models import BlockedSubId
 from portal.subids.service import SubIdInvalid

@@ -25,20 +25,6 @@ from portal.subids.service import (
 )
 
 
-def apply_errors(form: FlaskForm, errors: dict[str, list[str]]) -> None:
-    """Put the domain layer's messages on the form's fields (the key "" or an unknown name: the whole form)."""
-    for name, messages in errors.items():
-        target = getattr(form, name, None) if name else None
-        if target is not None and hasattr(target, "errors"):
-            target.errors = list(target.errors) + list(messages)
-        else:
-            form.form_errors.extend(messages)
-
-
-class ActionForm(FlaskForm):
-    """No fields: the CSRF token is the whole form (delete, bulk delete)."""
-
-
 class SubIdForm(FlaskForm):
     external_id = StringField(
         "Sub ID value",

@@ -11,16 +11,15 @@ from flask_login import current_user
 from portal.accounts.auth import owned_or_404, role_required
 from portal.accounts.models import Role
 from portal.extensions import csrf, db
+from portal.forms import ActionForm, apply_errors
 from portal.htmx import partial_wanted, respond
 from portal.subids import csv_import
 from portal.subids.forms import (
-    ActionForm,
     BulkConfirmForm,
     BulkPasteForm,
     BulkUploadForm,
     SubIdForm,
     SubIdSearchForm,
-    apply_errors,
 )
 from portal.subids.models import SubId
 from portal.subids.service import (

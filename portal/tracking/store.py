@@ -4,16 +4,9 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy.dialects import postgresql, sqlite
-
 from portal.extensions import db
+from portal.sql import insert_statement
 from portal.tracking.models import Click, FlushedBatch, ImpressionCount
-
-
-def insert_statement(model):
-    """An INSERT for `model` that knows ON CONFLICT on this database (PostgreSQL or SQLite)."""
-    dialect = db.session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
 
 
 def _click_row(row: dict) -> dict:

@@ -16,8 +16,8 @@ from portal.network.custom_terms import (
     update_custom_payout,
 )
 from portal.network.models import PayoutType, RevenueType, ThrottleStatus
-from portal.network.rules import Invalid
 from portal.types import utcnow
+from portal.validation import Invalid
 from tests.factories import OfferEventFactory, OfferFactory, PublisherFactory, UserFactory
 
 

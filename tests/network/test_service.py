@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from portal import validation
 from portal.audit.models import AuditEntry
 from portal.extensions import db
 from portal.network import rules
@@ -34,7 +35,6 @@ from portal.network.offer_events import (
     set_offer_event_active,
     update_offer_event,
 )
-from portal.network.rules import Invalid
 from portal.network.service import (
     archive_advertiser,
     archive_offer,
@@ -46,6 +46,7 @@ from portal.network.service import (
     restore_offer,
     update_offer,
 )
+from portal.validation import Invalid
 from tests.factories import (
     AdvertiserFactory,
     OfferFactory,
@@ -147,7 +148,7 @@ def test_terms_keep_exact_decimals_and_zero_what_the_type_does_not_use():
 
 def test_floats_are_refused_outright():
     with pytest.raises(TypeError):
-        rules.decimal({}, "payout", 1.5)
+        validation.decimal({}, "payout", 1.5)
 
 
 def test_offer_stores_exact_money(admin):

@@ -1,4 +1,5 @@
-"""SQL for the events hot path whose text stays the same whatever the number of values.
+"""Driver-level SQL shared by the domains: statements whose text stays the same whatever the number of values,
+and INSERTs that know this database's ON CONFLICT.
 
 On PostgreSQL a list of values is bound as one array (`= ANY(:ids)`) and a list of rows as one JSON
 document (`json_to_recordset(:rows)`), so each statement has one fixed text: the driver parses it once
@@ -17,7 +18,21 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import psycopg
-from sqlalchemy import JSON, ColumnElement, DateTime, Enum, Table, Text, any_, bindparam, cast, exists, func, select, update
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    DateTime,
+    Enum,
+    Table,
+    Text,
+    any_,
+    bindparam,
+    cast,
+    exists,
+    func,
+    select,
+    update,
+)
 from sqlalchemy import column as sql_column
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -37,6 +52,13 @@ def dialect_name() -> str:
 
 def on_postgresql() -> bool:
     return dialect_name() == "postgresql"
+
+
+def insert_statement(table):
+    """An INSERT into `table` (a model or a Table) that knows ON CONFLICT on this database (PostgreSQL or SQLite).
+
+    Whether a row went in is told by RETURNING: the session reports no rowcount for inserts."""
+    return (postgresql.insert if on_postgresql() else sqlite.insert)(table)
 
 
 def any_of(column, values: Sequence) -> ColumnElement[bool]:

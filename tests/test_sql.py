@@ -1,12 +1,12 @@
-"""bulk.run: prebuilt statements executed on the driver (PostgreSQL) or the session (SQLite)."""
+"""portal.sql run: prebuilt statements executed on the driver (PostgreSQL) or the session (SQLite)."""
 import pytest
 from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from portal.accounts.models import User
-from portal.events.bulk import any_of_param, dialect_name, insert_rows, run
 from portal.events.models import Player
 from portal.extensions import db
+from portal.sql import any_of_param, dialect_name, insert_rows, run
 from portal.types import utcnow
 from tests.concurrency import require_postgresql
 from tests.factories import AdvertiserFactory
