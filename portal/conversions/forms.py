@@ -67,7 +67,8 @@ class ReviewFilterForm(PublisherFilterForm):
 
     def fill_choices(self, scope: Scope, all_advertisers: bool = False) -> None:
         if all_advertisers:
-            self.advertiser.choices = [SelectChoice("", "All advertisers")] + [SelectChoice(a.id, a.name) for a in advertisers()]
+            choices = [SelectChoice(a.id, a.name) for a in advertisers(scope)]
+            self.advertiser.choices = [SelectChoice("", "All advertisers")] + choices
         else:
             self.advertiser.choices = [SelectChoice("", "")]
         picked = self.advertiser.data if all_advertisers and self.advertiser.data not in (None, -1) else None

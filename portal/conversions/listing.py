@@ -15,6 +15,7 @@ from portal.events.models import Event, Player
 from portal.extensions import db
 from portal.links.models import TrackingLink
 from portal.network.models import Advertiser, Offer, OfferEvent, Publisher
+from portal.network.reach import DataReach
 from portal.paging import paginate
 from portal.timezones import zone
 from portal.tracking.models import Click
@@ -25,17 +26,19 @@ PER_PAGE = 50
 
 @dataclass(frozen=True)
 class Scope:
-    """Whose conversions a viewer reaches: one advertiser's offers, one publisher's, or (admin) everything."""
+    """Whose conversions a viewer reaches: one advertiser's offers, one publisher's, or (staff) those of the
+    publishers and advertisers in their reach."""
 
     advertiser_id: int | None = None
     publisher_id: int | None = None
+    reach: DataReach = DataReach()
 
     def apply(self, stmt: Select) -> Select:
         if self.advertiser_id is not None:
             stmt = stmt.where(Conversion.offer_id.in_(select(Offer.id).where(Offer.advertiser_id == self.advertiser_id)))
         if self.publisher_id is not None:
             stmt = stmt.where(Conversion.publisher_id == self.publisher_id)
-        return stmt
+        return stmt.where(self.reach.publishers(Conversion.publisher_id), self.reach.offers(Conversion.offer_id))
 
 
 @dataclass(frozen=True)
@@ -178,7 +181,7 @@ def conversion_detail(conversion: Conversion) -> dict:
 
 
 def scope_offers(scope: Scope, advertiser_id: int | None = None) -> list[Offer]:
-    stmt = select(Offer).order_by(Offer.name)
+    stmt = select(Offer).where(scope.reach.advertisers(Offer.advertiser_id)).order_by(Offer.name)
     for owner in (scope.advertiser_id, advertiser_id):
         if owner is not None:
             stmt = stmt.where(Offer.advertiser_id == owner)
@@ -193,5 +196,6 @@ def scope_publishers(scope: Scope) -> list[Publisher]:
     return list(db.session.scalars(select(Publisher).where(Publisher.id.in_(publisher_ids)).order_by(Publisher.name)))
 
 
-def advertisers() -> list[Advertiser]:
-    return list(db.session.scalars(select(Advertiser).order_by(Advertiser.name)))
+def advertisers(scope: Scope) -> list[Advertiser]:
+    stmt = select(Advertiser).where(scope.reach.advertisers(Advertiser.id)).order_by(Advertiser.name)
+    return list(db.session.scalars(stmt))

@@ -1,8 +1,9 @@
 """Advertiser pages: review the conversions of its own offers (list, detail drawer, approve / reject /
-adjust payout in place, bulk approve / reject). Network staff review every advertiser's; publishers get 403.
+adjust payout in place, bulk approve / reject). Network staff review those in their reach
+(portal.network.reach); publishers get 403.
 
-Another advertiser's conversion is 404. HTMX requests get the partial of the same route; every action
-also works as a plain form post that redirects back.
+Another advertiser's conversion, or one out of a staff user's reach, is 404 (a bulk action skips it). HTMX
+requests get the partial of the same route; every action also works as a plain form post that redirects back.
 """
 from __future__ import annotations
 
@@ -11,9 +12,13 @@ import re
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal.accounts.auth import role_required
 from portal.accounts.models import STAFF_ROLES, Role
-from portal.conversions.forms import ActionForm, PayoutForm, RejectForm, ReviewFilterForm
+from portal.conversions.forms import (
+    ActionForm,
+    PayoutForm,
+    RejectForm,
+    ReviewFilterForm,
+)
 from portal.conversions.listing import (
     Scope,
     conversion_detail,
@@ -34,28 +39,34 @@ from portal.conversions.review import (
 )
 from portal.extensions import db
 from portal.htmx import partial_wanted, respond
+from portal.network.reach import data_pages, data_reach
 
 bp = Blueprint("conversions", __name__, url_prefix="/conversions")
-reviewers = role_required(Role.ADVERTISER, *STAFF_ROLES)
+reviewers = data_pages(Role.ADVERTISER, *STAFF_ROLES)
 EXPIRED = "The form expired; reload the page and try again."
 DRAWER = "conversion-drawer"
 LOCAL_PATH = re.compile(r"/(?![/\\])[^\s\\]*")
 
 
 def _scope() -> Scope:
-    return Scope() if current_user.is_staff else Scope(advertiser_id=current_user.advertiser_id)
+    """An advertiser's own offers; staff the publishers and advertisers in their reach."""
+    if current_user.is_staff:
+        return Scope(reach=data_reach(current_user))
+    return Scope(advertiser_id=current_user.advertiser_id)
 
 
-def _filter_form(formdata) -> ReviewFilterForm:
+def _filter_form(formdata, scope: Scope) -> ReviewFilterForm:
     form = ReviewFilterForm(formdata=formdata)
-    form.fill_choices(_scope(), all_advertisers=current_user.is_staff)
+    form.fill_choices(scope, all_advertisers=current_user.is_staff)
     form.validate()
     return form
 
 
 def _table_context(formdata, **extra) -> dict:
-    form = _filter_form(formdata)
-    page = search_conversions(_scope(), form.criteria(current_user.timezone, current_user.is_staff), page=formdata.get("page", 1, type=int))
+    scope = _scope()
+    form = _filter_form(formdata, scope)
+    criteria = form.criteria(current_user.timezone, current_user.is_staff)
+    page = search_conversions(scope, criteria, page=formdata.get("page", 1, type=int))
     return dict(
         form=form, page=page, filters=form.query_args(), details=row_details(page.items), action_form=ActionForm(),
         all_advertisers=current_user.is_staff, **extra,
@@ -217,4 +228,4 @@ def bulk():
         body = render_template("conversions/_table.html", **_table_context(request.form, notice=message, notice_category=category))
         return respond(body, status)
     flash(message, category)
-    return redirect(url_for("conversions.index", **_filter_form(request.form).query_args()), 303)
+    return redirect(url_for("conversions.index", **_filter_form(request.form, _scope()).query_args()), 303)

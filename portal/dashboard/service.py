@@ -1,4 +1,4 @@
-"""The numbers on each role's dashboard, always scoped to what that role may see."""
+"""The numbers on each role's dashboard, always scoped to what that role may see (staff: their reach)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,6 +12,7 @@ from portal.events.models import Event
 from portal.extensions import db
 from portal.links.models import TrackingLink
 from portal.network.models import Advertiser, Offer, Publisher
+from portal.network.reach import DataReach
 from portal.tracking.models import Click, ImpressionCount
 from portal.types import utcnow
 
@@ -25,23 +26,21 @@ class Summary:
     payout_by_currency: dict[str, Decimal]
 
 
-def _summary(since: datetime, publisher_id: int | None = None, advertiser_id: int | None = None) -> Summary:
-    clicks = select(func.count()).select_from(Click).where(Click.created_at >= since, Click.is_bot.is_(False))
-    impressions = select(func.coalesce(func.sum(ImpressionCount.count), 0)).where(ImpressionCount.hour >= since)
-    conversions = select(Conversion.status, Conversion.currency, func.count(), func.sum(Conversion.payout)).where(
-        Conversion.created_at >= since
+def _summary(since: datetime, reach: DataReach) -> Summary:
+    """The figures of the publishers and advertisers in `reach` (a publisher's or advertiser's own is one of them)."""
+    clicks = select(func.count()).select_from(Click).where(
+        Click.created_at >= since, Click.is_bot.is_(False),
+        reach.publishers(Click.publisher_id), reach.offers(Click.offer_id),
     )
-    if publisher_id is not None:
-        clicks = clicks.where(Click.publisher_id == publisher_id)
-        impressions = impressions.where(ImpressionCount.publisher_id == publisher_id)
-        conversions = conversions.where(Conversion.publisher_id == publisher_id)
-    if advertiser_id is not None:
-        offer_ids = select(Offer.id).where(Offer.advertiser_id == advertiser_id)
-        clicks = clicks.where(Click.offer_id.in_(offer_ids))
-        impressions = impressions.where(
-            ImpressionCount.link_id.in_(select(TrackingLink.id).where(TrackingLink.offer_id.in_(offer_ids)))
-        )
-        conversions = conversions.where(Conversion.offer_id.in_(offer_ids))
+    impressions = select(func.coalesce(func.sum(ImpressionCount.count), 0)).where(
+        ImpressionCount.hour >= since, reach.publishers(ImpressionCount.publisher_id)
+    )
+    if reach.advertiser_ids is not None:
+        links = select(TrackingLink.id).where(reach.offers(TrackingLink.offer_id))
+        impressions = impressions.where(ImpressionCount.link_id.in_(links))
+    conversions = select(Conversion.status, Conversion.currency, func.count(), func.sum(Conversion.payout)).where(
+        Conversion.created_at >= since, reach.publishers(Conversion.publisher_id), reach.offers(Conversion.offer_id)
+    )
     total = pending = 0
     payout: dict[str, Decimal] = {}
     for status, currency, count, amount in db.session.execute(conversions.group_by(Conversion.status, Conversion.currency)):
@@ -56,15 +55,22 @@ def last_30_days() -> datetime:
     return utcnow() - timedelta(days=30)
 
 
-def network_overview() -> dict:
+def network_overview(reach: DataReach) -> dict:
+    """The network's figures, or those of the publishers and advertisers in a staff user's reach."""
     since = last_30_days()
-    count = lambda model: db.session.scalar(select(func.count()).select_from(model).where(model.archived_at.is_(None)))
+
+    def count(model, within) -> int:
+        return db.session.scalar(select(func.count()).select_from(model).where(model.archived_at.is_(None), within))
+
+    events = select(func.count()).select_from(Event).where(
+        Event.received_at >= since, reach.publishers(Event.publisher_id), reach.advertisers(Event.advertiser_id)
+    )
     return {
-        "advertisers": count(Advertiser),
-        "offers": count(Offer),
-        "publishers": count(Publisher),
-        "events": db.session.scalar(select(func.count()).select_from(Event).where(Event.received_at >= since)),
-        "summary": _summary(since),
+        "advertisers": count(Advertiser, reach.advertisers(Advertiser.id)),
+        "offers": count(Offer, reach.advertisers(Offer.advertiser_id)),
+        "publishers": count(Publisher, reach.publishers(Publisher.id)),
+        "events": db.session.scalar(events),
+        "summary": _summary(since, reach),
     }
 
 
@@ -75,7 +81,7 @@ def publisher_overview(publisher_id: int) -> dict:
         .order_by(TrackingLink.created_at.desc())
         .limit(10)
     ).all()
-    return {"summary": _summary(last_30_days(), publisher_id=publisher_id), "links": links}
+    return {"summary": _summary(last_30_days(), DataReach(publisher_ids=frozenset({publisher_id}))), "links": links}
 
 
 def advertiser_overview(advertiser_id: int) -> dict:
@@ -85,4 +91,5 @@ def advertiser_overview(advertiser_id: int) -> dict:
     events = db.session.scalar(
         select(func.count()).select_from(Event).where(Event.advertiser_id == advertiser_id, Event.received_at >= last_30_days())
     )
-    return {"summary": _summary(last_30_days(), advertiser_id=advertiser_id), "offers": offers, "events": events}
+    summary = _summary(last_30_days(), DataReach(advertiser_ids=frozenset({advertiser_id})))
+    return {"summary": summary, "offers": offers, "events": events}

@@ -2,7 +2,8 @@
 
 A source is built from the kind, the query string and the requesting user; building it validates the
 query (ExportInvalid) without touching the data, so the request can refuse a bad query at once and the
-job can rebuild the very same source later. The scope always comes from the user, never the query.
+job can rebuild the very same source later. The scope always comes from the user, never the query: the
+one the log or report page applies (for staff, their reach when the job runs).
 """
 from __future__ import annotations
 
@@ -93,7 +94,7 @@ def _report_source(query: str, user: User) -> ExportSource:
     try:
         report = ReportQuery.from_args(
             MultiDict(parse_qsl(query or "")), timezone=user.timezone or "UTC",
-            publisher_id=scope.publisher_id, advertiser_id=scope.advertiser_id,
+            publisher_id=scope.publisher_id, advertiser_id=scope.advertiser_id, reach=scope.reach,
         )
     except InvalidQuery as invalid:
         raise ExportInvalid(str(invalid)) from None

@@ -15,6 +15,7 @@ from portal.exports.service import ExportConflict, LinkExpired
 from portal.exports.sources import KINDS, ExportInvalid
 from portal.extensions import db
 from portal.htmx import partial_wanted, respond
+from portal.network.reach import data_pages
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
 signed_in = role_required(*STAFF_ROLES, Role.PUBLISHER, Role.ADVERTISER)
@@ -42,7 +43,7 @@ def index():
 
 
 @bp.post("")
-@signed_in
+@data_pages(*STAFF_ROLES, Role.PUBLISHER, Role.ADVERTISER)  # every export is of a log or report page
 def request_export():
     kind, query = request.form.get("kind", ""), request.form.get("query", "")
     try:

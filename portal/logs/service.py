@@ -19,6 +19,7 @@ from portal.extensions import db
 from portal.ids import parse_id
 from portal.links.models import TrackingLink
 from portal.network.models import Offer
+from portal.network.reach import DataReach, data_reach
 from portal.timezones import check_day
 from portal.tracking.models import Click, ImpressionCount
 
@@ -82,10 +83,12 @@ def _day(args: Mapping[str, str], name: str) -> date | None:
 
 @dataclass(frozen=True)
 class LogScope:
-    """Whose rows a viewer may see: one publisher's, one advertiser's offers', or (both None) everything."""
+    """Whose rows a viewer may see: one publisher's, one advertiser's offers', or (both None, staff) those of the
+    publishers and advertisers in `reach`."""
 
     publisher_id: int | None = None
     advertiser_id: int | None = None
+    reach: DataReach = DataReach()
 
 
 def scope_of(user: User) -> LogScope:
@@ -93,7 +96,7 @@ def scope_of(user: User) -> LogScope:
         return LogScope(publisher_id=user.publisher_id)
     if user.role == Role.ADVERTISER:
         return LogScope(advertiser_id=user.advertiser_id)
-    return LogScope()
+    return LogScope(reach=data_reach(user))
 
 
 def utc_bounds(log_filter: LogFilter, zone: ZoneInfo) -> tuple[datetime | None, datetime | None]:
@@ -117,7 +120,7 @@ def _narrow(stmt: Select, log_filter: LogFilter, scope: LogScope, zone: ZoneInfo
         stmt = stmt.where(publisher == scope.publisher_id)
     if scope.advertiser_id is not None:
         stmt = stmt.where(Offer.advertiser_id == scope.advertiser_id)
-    return stmt
+    return stmt.where(scope.reach.publishers(publisher), scope.reach.advertisers(Offer.advertiser_id))
 
 
 def clicks_statement(log_filter: LogFilter, scope: LogScope, zone: ZoneInfo) -> Select:
@@ -270,10 +273,11 @@ def log_page(log: RawLog, log_filter: LogFilter, scope: LogScope, zone: ZoneInfo
 
 
 def offer_choices(scope: LogScope) -> list[tuple[int, str]]:
-    """The offers a viewer may filter on: a publisher's linked offers, an advertiser's own, or all."""
+    """The offers a viewer may filter on: a publisher's linked offers, an advertiser's own, or those in reach."""
     stmt = select(Offer.id, Offer.name).order_by(Offer.name, Offer.id)
     if scope.publisher_id is not None:
         stmt = stmt.where(Offer.id.in_(select(TrackingLink.offer_id).where(TrackingLink.publisher_id == scope.publisher_id)))
     if scope.advertiser_id is not None:
         stmt = stmt.where(Offer.advertiser_id == scope.advertiser_id)
+    stmt = stmt.where(scope.reach.advertisers(Offer.advertiser_id))
     return [(offer_id, name) for offer_id, name in db.session.execute(stmt)]

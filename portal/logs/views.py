@@ -1,6 +1,6 @@
 """Raw log pages (clicks, conversions, hourly impressions) for every role, each scoped to the viewer's rows.
 
-A publisher sees its own rows, an advertiser the rows of its offers, an admin everything. HTMX filter
+A publisher sees its own rows, an advertiser the rows of its offers, staff the rows in their reach. HTMX filter
 changes get the table partial of the same route.
 """
 from __future__ import annotations
@@ -8,14 +8,14 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 
-from portal.accounts.auth import role_required
 from portal.accounts.models import STAFF_ROLES, Role
 from portal.htmx import partial_wanted, respond
 from portal.logs.service import LOGS, LogFilter, LogFilterInvalid, LogPage, log_page, offer_choices, scope_of
+from portal.network.reach import data_pages
 from portal.timezones import zone
 
 bp = Blueprint("logs", __name__, url_prefix="/logs")
-signed_in = role_required(*STAFF_ROLES, Role.PUBLISHER, Role.ADVERTISER)
+signed_in = data_pages(*STAFF_ROLES, Role.PUBLISHER, Role.ADVERTISER)
 # The export kind (portal/exports) that writes each log.
 EXPORT_KINDS = {"clicks": "click_logs", "conversions": "conversion_logs", "impressions": "impression_logs"}
 

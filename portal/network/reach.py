@@ -4,12 +4,18 @@ account managers' `publisher_manager_access` / `advertiser_manager_access` are r
 Global: every admin page of that kind. Limited: only the publishers (advertisers and their offers) they manage;
 the lists show only those and any other one answers 404. Restricted: none of those pages (403) and no menu entry.
 
-Every other row an admin page shows follows what it names: a row whose `publisher_id`, `advertiser_id`, `offer_id`
+Every other row a staff page shows follows what it names: a row whose `publisher_id`, `advertiser_id`, `offer_id`
 or `user_id` (a publisher's user) names something out of reach is out of reach too (a blocked sub ID, a custom
 payout, a publisher's access to an offer, a payout, a redemption, a fan, a creative, an offer's points rule); a row
 that names none of them (the rewards catalogue, a currency-wide points rule) is network-wide. Admin pages read them
 through `rows_in_reach` (lists, choices, bulk actions) and `get_or_404` / `found_or_404` (one row).
-Conversions, reports, logs and exports stay network-wide: the reach only scopes the admin pages."""
+
+The data pages follow the same rule through `data_reach`, which each domain's scope applies: conversions (list,
+choices, drawer and actions: out of reach is 404, a bulk action skips it), reports (rows, choices, saved presets:
+a preset keeps the reach its owner had when saving it and pulls no more than the owner reaches now), raw logs,
+exports (the job applies its requester's reach, as the page did) and the dashboard's figures. Every conversion,
+click and impression names a publisher and an offer, so a Restricted reach on either side leaves none: those pages
+answer 403 and leave the menu (`data_pages`), and the dashboard counts nothing."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -94,6 +100,56 @@ def rows_in_reach(user: User, model):
     return and_(true(), *conditions)
 
 
+@dataclass(frozen=True)
+class DataReach:
+    """The publishers and advertisers (with their offers) whose data a user sees: their ids, or None for all."""
+
+    publisher_ids: frozenset[int] | None = None
+    advertiser_ids: frozenset[int] | None = None
+
+    def publishers(self, column):
+        """The SQL condition on a column naming a publisher."""
+        return _among(column, self.publisher_ids)
+
+    def advertisers(self, column):
+        return _among(column, self.advertiser_ids)
+
+    def offers(self, column):
+        if self.advertiser_ids is None:
+            return true()
+        return _named(column, column.in_(select(Offer.id).where(Offer.advertiser_id.in_(sorted(self.advertiser_ids)))))
+
+    def __and__(self, other: DataReach) -> DataReach:
+        """What both reach (a saved preset's reach within its owner's present one)."""
+        publishers = _both(self.publisher_ids, other.publisher_ids)
+        return DataReach(publishers, _both(self.advertiser_ids, other.advertiser_ids))
+
+
+def _both(ids: frozenset[int] | None, others: frozenset[int] | None) -> frozenset[int] | None:
+    return others if ids is None else ids if others is None else ids & others
+
+
+def _among(column, ids: frozenset[int] | None):
+    return true() if ids is None else _named(column, column.in_(sorted(ids)))
+
+
+def _named(column, condition):
+    """`condition`, or NULL where the column allows it: a row that names nothing is not out of reach."""
+    return or_(column.is_(None), condition) if column.expression.nullable else condition
+
+
+def data_reach(user: User) -> DataReach:
+    """Whose conversions, report rows, logs and figures `user` sees. Admins, a Global reach, and publishers and
+    advertisers (whose own tenant scope each domain applies) get None: no limit from the reach."""
+    return DataReach(_reached_ids(user, Publisher), _reached_ids(user, Advertiser))
+
+
+def _reached_ids(user: User, owner) -> frozenset[int] | None:
+    if _reaches_all(user, owner):
+        return None
+    return frozenset(db.session.scalars(select(owner.id).where(rows_in_reach(user, owner))))
+
+
 def in_reach(user: User, obj) -> bool:
     """Whether `user` may open the admin pages of this publisher, advertiser or offer, or see this other row."""
     if isinstance(obj, Publisher):
@@ -129,9 +185,10 @@ def own_by_default(user: User, form, scope_of) -> None:
         form.manager_id.data = user.id
 
 
-# The menu entries of the pages `publisher_pages` and `advertiser_pages` guard.
+# The menu entries of the pages `publisher_pages`, `advertiser_pages` and `data_pages` guard.
 PUBLISHER_MENU = {"network_admin.publishers", "blocked_subids.index", "redemptions_admin.index", "payouts_admin.index"}
 ADVERTISER_MENU = {"network_admin.advertisers", "network_admin.offers", "creatives_admin.index"}
+DATA_MENU = {"conversions.index", "reports.index", "logs.clicks"}
 
 
 def hidden_endpoints(user: User) -> set[str]:
@@ -141,7 +198,26 @@ def hidden_endpoints(user: User) -> set[str]:
         hidden |= PUBLISHER_MENU
     if advertiser_scope(user).access == ManagerAccess.RESTRICTED:
         hidden |= ADVERTISER_MENU
+    if data_closed(user):
+        hidden |= DATA_MENU
     return hidden
+
+
+def data_closed(user: User) -> bool:
+    """Whether a Restricted reach on either side leaves `user` no conversion, report or log row at all."""
+    return any(scope(user).access == ManagerAccess.RESTRICTED for scope in (publisher_scope, advertiser_scope))
+
+
+def data_pages(*roles: Role):
+    """Pages of conversions, reports and logs (and export requests) open to `roles`; 403 where `data_closed`."""
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if data_closed(current_user):
+                abort(403)
+            return view(*args, **kwargs)
+        return role_required(*roles)(wrapped)
+    return decorator
 
 
 def _pages(scope_of):

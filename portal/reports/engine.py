@@ -97,8 +97,11 @@ def _group_columns(query: ReportQuery) -> list:
 
 def _filtered(stmt, query: ReportQuery):
     start, end = query.utc_bounds()
-    level = level_for(set(query.dimensions) | set(query.filters), query.publisher_id is not None)
+    # A limit on publishers needs rows that keep the publisher (the network-wide level blanks it).
+    by_publisher = query.publisher_id is not None or query.reach.publisher_ids is not None
+    level = level_for(set(query.dimensions) | set(query.filters), by_publisher)
     stmt = stmt.where(R.level == level, R.hour >= start, R.hour < end)
+    stmt = stmt.where(query.reach.publishers(R.publisher_id), query.reach.advertisers(R.advertiser_id))
     if query.publisher_id is not None:
         stmt = stmt.where(R.publisher_id == query.publisher_id)
     if query.advertiser_id is not None:
@@ -227,6 +230,7 @@ def series(query: ReportQuery) -> tuple[list[str], dict[str, list]]:
         timezone=query.timezone,
         publisher_id=query.publisher_id,
         advertiser_id=query.advertiser_id,
+        reach=query.reach,
     )
     labels = [label for label, _ in by_date.buckets()]
     lines: dict[str, dict[str, object]] = {}

@@ -17,11 +17,15 @@ def _pairs(statement) -> list[tuple[str, str]]:
 
 
 def choices(query: ReportQuery) -> dict[str, list[tuple[str, str]]]:
-    """Entity filter options (id, label) for the viewer's scope."""
-    offers = select(Offer.id, Offer.name).order_by(Offer.name)
-    links = select(TrackingLink.id, TrackingLink.name).order_by(TrackingLink.name)
-    creatives = select(Creative.id, Creative.name).order_by(Creative.name)
-    sources = select(MarketingSource.id, MarketingSource.name).order_by(MarketingSource.name)
+    """Entity filter options (id, label) for the viewer's scope (staff: within their reach)."""
+    reach = query.reach
+    offers = select(Offer.id, Offer.name).where(reach.advertisers(Offer.advertiser_id)).order_by(Offer.name)
+    links = select(TrackingLink.id, TrackingLink.name).where(
+        reach.publishers(TrackingLink.publisher_id), reach.offers(TrackingLink.offer_id)
+    ).order_by(TrackingLink.name)
+    creatives = select(Creative.id, Creative.name).where(reach.offers(Creative.offer_id)).order_by(Creative.name)
+    sources = select(MarketingSource.id, MarketingSource.name).where(reach.publishers(MarketingSource.publisher_id))
+    sources = sources.order_by(MarketingSource.name)
     if query.publisher_id is not None:
         own_offers = select(TrackingLink.offer_id).where(TrackingLink.publisher_id == query.publisher_id)
         offers = offers.where(Offer.id.in_(own_offers))
@@ -43,6 +47,8 @@ def choices(query: ReportQuery) -> dict[str, list[tuple[str, str]]]:
         "marketing_source": _pairs(sources),
     }
     if query.network_wide:
-        found["publisher"] = _pairs(select(Publisher.id, Publisher.name).order_by(Publisher.name))
-        found["advertiser"] = _pairs(select(Advertiser.id, Advertiser.name).order_by(Advertiser.name))
+        publishers = select(Publisher.id, Publisher.name).where(reach.publishers(Publisher.id))
+        advertisers = select(Advertiser.id, Advertiser.name).where(reach.advertisers(Advertiser.id))
+        found["publisher"] = _pairs(publishers.order_by(Publisher.name))
+        found["advertiser"] = _pairs(advertisers.order_by(Advertiser.name))
     return found

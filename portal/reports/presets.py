@@ -3,7 +3,10 @@
 A token is HMAC-SHA256(app secret, a 256-bit random nonce from `secrets`), base64url: only its sha256
 (`token_hash`) and the nonce are stored. The owner's page derives the URL again from the nonce; a copy
 of the database without the app secret yields no working token. Rotating SECRET_KEY changes the
-shown URLs (the stored hashes keep the old tokens working until regenerated)."""
+shown URLs (the stored hashes keep the old tokens working until regenerated).
+
+A preset's scope is fixed when it is saved: the owner's publisher or advertiser, or for staff the reach they had
+then (`REACH_KEYS`, kept beside the filters); a pull never shows more than the owner reaches now either."""
 from __future__ import annotations
 
 import base64
@@ -16,10 +19,13 @@ from sqlalchemy import select
 
 from portal.accounts.models import User, UserStatus
 from portal.extensions import db
+from portal.network.reach import DataReach, data_reach
 from portal.reports.models import ReportPreset
 from portal.reports.query import ReportQuery
 
 NAME_MAX = 100
+# Where a staff preset keeps the publisher and advertiser ids its owner reached when saving it (absent: all).
+REACH_KEYS = ("reach_publishers", "reach_advertisers")
 
 
 class PresetError(ValueError):
@@ -56,8 +62,13 @@ def _dimensions(query: ReportQuery) -> list[str]:
     return [f"date:{query.grain}" if d == "date" and query.grain != "day" else d for d in query.dimensions]
 
 
+def _saved_reach(reach: DataReach) -> dict[str, list[int]]:
+    ids = dict(zip(REACH_KEYS, (reach.publisher_ids, reach.advertiser_ids)))
+    return {key: sorted(values) for key, values in ids.items() if values is not None}
+
+
 def save_preset(owner: User, name: str, query: ReportQuery) -> ReportPreset:
-    """Save the builder's state for `owner`, scoped to the owner's publisher / advertiser for good."""
+    """Save the builder's state for `owner`, scoped for good to the owner's publisher / advertiser or reach."""
     preset = ReportPreset(
         owner_id=owner.id,
         publisher_id=owner.publisher_id,
@@ -65,7 +76,7 @@ def save_preset(owner: User, name: str, query: ReportQuery) -> ReportPreset:
         name=clean_name(name),
         dimensions=_dimensions(query),
         metrics=list(query.metrics),
-        filters={d: list(v) for d, v in query.filters.items()},
+        filters={**{d: list(v) for d, v in query.filters.items()}, **_saved_reach(data_reach(owner))},
         relative_range=None if query.date_range == "custom" else query.date_range,
         start_date=query.start_date if query.date_range == "custom" else None,
         end_date=query.end_date if query.date_range == "custom" else None,
@@ -78,12 +89,15 @@ def save_preset(owner: User, name: str, query: ReportQuery) -> ReportPreset:
 
 
 def preset_query(preset: ReportPreset, timezone: str = "UTC") -> ReportQuery:
-    """The preset as a query over its fixed scope, dates resolved for today in `timezone`."""
+    """The preset as a query over its fixed scope (within what its owner reaches now), dates resolved for today
+    in `timezone`."""
     grain = next((d.split(":", 1)[1] for d in preset.dimensions if d.startswith("date:")), "day")
+    filters = dict(preset.filters or {})
+    saved = DataReach(*(frozenset(filters.pop(key)) if key in filters else None for key in REACH_KEYS))
     query = ReportQuery(
         dimensions=[d.split(":", 1)[0] for d in preset.dimensions],
         metrics=list(preset.metrics),
-        filters={d: list(v) for d, v in (preset.filters or {}).items()},
+        filters={d: list(v) for d, v in filters.items()},
         date_range=preset.relative_range or "custom",
         start_date=preset.start_date,
         end_date=preset.end_date,
@@ -91,6 +105,7 @@ def preset_query(preset: ReportPreset, timezone: str = "UTC") -> ReportQuery:
         timezone=timezone,
         publisher_id=preset.publisher_id,
         advertiser_id=preset.advertiser_id,
+        reach=saved & data_reach(db.session.get(User, preset.owner_id)),
     )
     return query.resolve_dates()
 

@@ -2,7 +2,8 @@
 
 A `ReportQuery` round-trips through URL query strings (`from_args` / `to_args`), so the builder keeps
 its whole state in the URL and a saved preset is the same arguments. The scope (publisher_id /
-advertiser_id) never comes from the URL: the caller sets it from the signed-in user or the preset.
+advertiser_id, and a staff user's `reach`) never comes from the URL: the caller sets it from the
+signed-in user or the preset.
 `run(query)` (portal.reports.engine) answers it from the rollups."""
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from portal.ids import parse_id
+from portal.network.reach import DataReach
 from portal.paging import page_number
 from portal.timezones import check_day, zone
 from portal.types import utcnow
@@ -116,6 +118,7 @@ class ReportQuery:
     timezone: str = "UTC"
     publisher_id: int | None = None
     advertiser_id: int | None = None
+    reach: DataReach = DataReach()  # staff: the publishers and advertisers whose rows they see
     sort: str | None = None
     descending: bool = False
     page: int = 1
@@ -123,7 +126,7 @@ class ReportQuery:
 
     @property
     def network_wide(self) -> bool:
-        """Neither a publisher's nor an advertiser's report: network staff see every row."""
+        """Neither a publisher's nor an advertiser's report: network staff see every row in their reach."""
         return self.publisher_id is None and self.advertiser_id is None
 
     @property
@@ -145,13 +148,14 @@ class ReportQuery:
         timezone: str = "UTC",
         publisher_id: int | None = None,
         advertiser_id: int | None = None,
+        reach: DataReach = DataReach(),
         today: date | None = None,
     ) -> "ReportQuery":
         """Read the builder's URL arguments (a MultiDict or a dict of lists). Unknown dimensions and
         metrics are dropped; bad dates raise `InvalidQuery`."""
         getlist = args.getlist if hasattr(args, "getlist") else (lambda key: list(args.get(key, [])))
         get = args.get if hasattr(args, "getlist") else (lambda key, default=None: (args.get(key) or [default])[0])
-        query = cls(timezone=timezone, publisher_id=publisher_id, advertiser_id=advertiser_id)
+        query = cls(timezone=timezone, publisher_id=publisher_id, advertiser_id=advertiser_id, reach=reach)
         allowed = query.allowed_dimensions()
         dims = [d for d in _unique(getlist("dim")) if d in allowed]
         if dims or get("dims_set"):

@@ -1,5 +1,6 @@
 """The report builder page and its saved presets. Every role has one: a publisher sees its own data, an
-advertiser its offers', network staff everything. HTMX requests get only the results (chart and table)."""
+advertiser its offers', network staff what is in their reach. HTMX requests get only the results (chart and
+table)."""
 from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode
@@ -9,10 +10,11 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 
-from portal.accounts.auth import owned_or_404, role_required
+from portal.accounts.auth import owned_or_404
 from portal.accounts.models import STAFF_ROLES, Role
 from portal.extensions import db
 from portal.htmx import partial_wanted, respond
+from portal.network.reach import data_pages, data_reach
 from portal.reports import options
 from portal.reports.chart import build_chart
 from portal.reports.engine import series
@@ -33,7 +35,7 @@ from portal.reports.query import DATE_RANGES, DIMENSIONS, GRAINS, METRICS, Inval
 from portal.subids.service import names_by_value
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
-signed_in = role_required(*STAFF_ROLES, Role.PUBLISHER, Role.ADVERTISER)
+signed_in = data_pages(*STAFF_ROLES, Role.PUBLISHER, Role.ADVERTISER)
 
 
 class ActionForm(FlaskForm):
@@ -41,7 +43,8 @@ class ActionForm(FlaskForm):
 
 
 def _scope() -> dict:
-    return {"publisher_id": current_user.publisher_id, "advertiser_id": current_user.advertiser_id}
+    return {"publisher_id": current_user.publisher_id, "advertiser_id": current_user.advertiser_id,
+            "reach": data_reach(current_user)}
 
 
 def _query_from(args) -> ReportQuery:

@@ -169,8 +169,9 @@ def test_restricted_publisher_reach_is_403_and_out_of_the_menu(manager_client, m
     for url in ("/admin/publishers", "/admin/publishers/new", f"/admin/publishers/{publishers['mine'].id}"):
         assert manager_client.get(url).status_code == 403, url
     labels = nav_labels(body(manager_client.get("/")))
-    assert "Publishers" not in labels and "Advertisers" in labels and "Conversions" in labels
+    assert "Publishers" not in labels and "Advertisers" in labels and "Conversions" not in labels
     assert manager_client.get("/admin/offers").status_code == 200
+    assert manager_client.get("/conversions").status_code == 403  # every conversion names a publisher
 
 
 def test_admins_reach_everything_whatever_their_access_says(admin_client, admin_user, publishers):
@@ -216,7 +217,7 @@ def test_restricted_advertiser_reach_is_403_and_out_of_the_menu(manager_client, 
         assert manager_client.get(url).status_code == 403, url
     labels = nav_labels(body(manager_client.get("/")))
     assert "Advertisers" not in labels and "Offers" not in labels and "Publishers" in labels
-    assert manager_client.get("/conversions").status_code == 200  # conversions stay network-wide
+    assert "Conversions" not in labels and manager_client.get("/conversions").status_code == 403  # each names an offer
 
 
 # ---------------------------------------------------------------- API access
