@@ -89,10 +89,6 @@ class ReviewFilterForm(PublisherFilterForm):
         )
 
 
-class ActionForm(FlaskForm):
-    """No fields: the CSRF token is the whole form (approve, bulk approve)."""
-
-
 class RejectForm(FlaskForm):
     reason = TextAreaField(
         "Reason", validators=[Length(max=MAX_REASON)], description="Required: the publisher sees it next to the conversion."

@@ -14,7 +14,6 @@ from flask_login import current_user
 
 from portal.accounts.models import STAFF_ROLES, Role
 from portal.conversions.forms import (
-    ActionForm,
     PayoutForm,
     RejectForm,
     ReviewFilterForm,
@@ -38,6 +37,7 @@ from portal.conversions.review import (
     reject_conversion,
 )
 from portal.extensions import db
+from portal.forms import ActionForm
 from portal.htmx import partial_wanted, respond
 from portal.network.reach import data_pages, data_reach
 

@@ -7,12 +7,12 @@ from urllib.parse import parse_qsl, urlencode
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 
 from portal.accounts.auth import owned_or_404
 from portal.accounts.models import STAFF_ROLES, Role
 from portal.extensions import db
+from portal.forms import ActionForm
 from portal.htmx import partial_wanted, respond
 from portal.network.reach import data_pages, data_reach
 from portal.reports import options
@@ -36,10 +36,6 @@ from portal.subids.service import names_by_value
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 signed_in = data_pages(*STAFF_ROLES, Role.PUBLISHER, Role.ADVERTISER)
-
-
-class ActionForm(FlaskForm):
-    """CSRF only: the preset buttons."""
 
 
 def _scope() -> dict:
