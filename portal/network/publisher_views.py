@@ -31,6 +31,7 @@ from portal.network.publishers import (
     update_publisher,
 )
 from portal.network.reach import (
+    data_reach,
     get_or_404,
     offers_in_reach,
     own_by_default,
@@ -158,7 +159,7 @@ def publisher_section(publisher: Publisher, section: str, status: int = 200, **s
     context = publisher_page_context(publisher, section=section, **state)
     if partial_wanted() and section:
         return respond(render_template(SECTIONS[section], **context), status)
-    return respond(render_template("network/publisher/page.html", summary=traffic_summary(publisher.id), **context), status)
+    return respond(render_template("network/publisher/page.html", summary=traffic_summary(publisher.id, data_reach(current_user)), **context), status)
 
 
 @bp.get("/publishers/<int:publisher_id>")

@@ -21,7 +21,7 @@ from portal.extensions import db
 from portal.ids import parse_id, parse_ids
 from portal.links.models import TrackingLink
 from portal.network.models import Publisher, PublisherStatus
-from portal.network.reach import Scope
+from portal.network.reach import DataReach, Scope
 from portal.network.service import archive_audited, check_manager, create_audited, restore_audited, update_audited
 from portal.paging import PER_PAGE, Sort, apply_sort, paginate
 from portal.timezones import is_valid_timezone
@@ -179,13 +179,14 @@ def _sum_if(status: ConversionStatus):
     return type_coerce(func.coalesce(func.sum(case((Conversion.status == status, Conversion.payout), else_=0)), 0), Money)
 
 
-def traffic_summary(publisher_id: int, days: int = SUMMARY_DAYS) -> TrafficSummary:
-    """The last `days` days from the raw tables; each query is bounded by (publisher_id, created_at),
-    which the clicks and conversions indexes cover."""
+def traffic_summary(publisher_id: int, reach: DataReach, days: int = SUMMARY_DAYS) -> TrafficSummary:
+    """The last `days` days from the raw tables, on the offers within the viewer's `reach`; each query is bounded
+    by (publisher_id, created_at), which the clicks and conversions indexes cover."""
     since = utcnow() - timedelta(days=days)
     clicks, unique = db.session.execute(
         select(func.count(), func.coalesce(func.sum(case((Click.is_unique.is_(True), 1), else_=0)), 0))
         .where(Click.publisher_id == publisher_id, Click.created_at >= since, Click.is_bot.is_(False))
+        .where(reach.offers(Click.offer_id))
     ).one()
     rows = db.session.execute(
         select(
@@ -196,12 +197,13 @@ def traffic_summary(publisher_id: int, days: int = SUMMARY_DAYS) -> TrafficSumma
             _sum_if(ConversionStatus.REJECTED),
         )
         .where(Conversion.publisher_id == publisher_id, Conversion.created_at >= since)
+        .where(reach.offers(Conversion.offer_id))
         .group_by(Conversion.currency)
         .order_by(Conversion.currency)
     ).all()
     by_currency = [CurrencyTotals(*row) for row in rows]
     links, live = db.session.execute(
         select(func.count(), func.coalesce(func.sum(case((TrackingLink.archived_at.is_(None), 1), else_=0)), 0))
-        .where(TrackingLink.publisher_id == publisher_id)
+        .where(TrackingLink.publisher_id == publisher_id, reach.offers(TrackingLink.offer_id))
     ).one()
     return TrafficSummary(days, int(clicks), int(unique), sum(t.conversions for t in by_currency), by_currency, int(links), int(live))

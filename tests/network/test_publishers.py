@@ -12,6 +12,7 @@ from portal.conversions.models import ConversionStatus
 from portal.extensions import db
 from portal.network.models import Publisher, PublisherStatus
 from portal.network.publishers import traffic_summary
+from portal.network.reach import DataReach
 from portal.tracking.targets import clear_cache
 from portal.types import utcnow
 from tests.factories import (
@@ -214,7 +215,7 @@ def test_summary_counts_the_last_30_days_per_currency(admin_client):
     old = ConversionFactory(link=link, payout=Decimal("99"), currency="EUR")
     old.created_at = utcnow() - timedelta(days=40)
     db.session.commit()
-    summary = traffic_summary(publisher.id)
+    summary = traffic_summary(publisher.id, DataReach())
     assert (summary.clicks, summary.unique_clicks, summary.conversions, summary.links, summary.live_links) == (2, 1, 3, 2, 1)
     eur, usd = summary.by_currency
     assert (eur.currency, eur.conversions, eur.pending, eur.approved, eur.rejected) == ("EUR", 2, Decimal("25.1000"), Decimal("10.0500"), Decimal("0"))

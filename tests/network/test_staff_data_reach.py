@@ -292,3 +292,11 @@ def test_a_restricted_reach_on_either_side_closes_the_data_pages(manager_client,
     for label in ("Conversions", "Reports", "Logs"):
         assert f">{label}</a>" not in page, label
     assert ">Downloads</a>" in page and metric(page, "clicks") == "0" and metric(page, "conversions") == "0"
+
+
+def test_a_publisher_page_counts_only_the_traffic_on_offers_in_reach(manager_client, world):
+    """My publisher's traffic on the outside advertiser's offer stays out of its page's 30-day summary."""
+    page = body(manager_client.get(f"/admin/publishers/{world['pub']['in'].id}"))
+    assert 'data-summary="clicks">1<' in page and 'data-summary="conversions">1<' in page
+    assert 'data-summary="links">1 live of 1' in page
+    assert str(PAYOUTS["outsidemixed"]) not in page
