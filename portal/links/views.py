@@ -21,7 +21,7 @@ from portal.accounts.auth import owned_or_404, role_required
 from portal.accounts.models import Role
 from portal.extensions import db
 from portal.forms import ActionForm, optional_int
-from portal.htmx import partial_wanted, respond
+from portal.htmx import page_or_partial, partial_wanted, respond
 from portal.links.forms import LinkFilterForm, LinkForm
 from portal.links.models import TrackingLink
 from portal.links.service import (
@@ -71,19 +71,16 @@ def index():
     form.fill_choices(_publisher_id())
     form.validate()
     page = search_links(_publisher_id(), **form.criteria(), page=request.args.get("page", 1, type=int))
-    template = "links/_links_table.html" if partial_wanted() else "links/index.html"
-    return respond(
-        render_template(
-            template, form=form, page=page, filters=form.query_args(), action_form=ActionForm(), click_url=click_url
-        )
+    return page_or_partial(
+        "links/index.html", "links/_links_table.html",
+        form=form, page=page, filters=form.query_args(), action_form=ActionForm(), click_url=click_url,
     )
 
 
 def _builder(form: LinkForm, link: TrackingLink | None, status: int = 200, saved: str = "", **headers):
     """The link builder: the whole page, or only the builder form for HTMX."""
-    template = "links/_builder.html" if partial_wanted() else "links/builder.html"
     context = dict(form=form, link=link, saved=saved, preview=_preview_context(form, link))
-    return respond(render_template(template, **context), status, **headers)
+    return page_or_partial("links/builder.html", "links/_builder.html", status, headers, **context)
 
 
 def _preview_context(form: LinkForm, link: TrackingLink | None) -> dict:

@@ -9,8 +9,14 @@ from flask_login import current_user
 
 from portal.extensions import db
 from portal.forms import ActionForm, apply_errors
-from portal.htmx import partial_wanted, respond
-from portal.network.reach import get_or_404, offers_in_reach, publisher_pages, publishers_in_reach, rows_in_reach
+from portal.htmx import page_or_partial, partial_wanted, respond
+from portal.network.reach import (
+    get_or_404,
+    offers_in_reach,
+    publisher_pages,
+    publishers_in_reach,
+    rows_in_reach,
+)
 from portal.subids import blocked
 from portal.subids.forms import (
     BlockDescriptionForm,
@@ -143,8 +149,7 @@ def edit(block_id: int):
         db.session.rollback()
         status = 400
     context = dict(block=block, labels=blocked.block_labels([block]), edit_form=form)
-    template = "subids/_blocked_edit_row.html" if partial_wanted() else "subids/blocked_edit.html"
-    return respond(render_template(template, **context), status)
+    return page_or_partial("subids/blocked_edit.html", "subids/_blocked_edit_row.html", status, **context)
 
 
 @bp.post("/<int:block_id>/delete")

@@ -12,7 +12,7 @@ from portal.accounts.auth import owned_or_404, role_required
 from portal.accounts.models import Role
 from portal.extensions import csrf, db
 from portal.forms import ActionForm, apply_errors
-from portal.htmx import partial_wanted, respond
+from portal.htmx import page_or_partial, partial_wanted, respond
 from portal.subids import csv_import
 from portal.subids.forms import (
     BulkConfirmForm,
@@ -141,9 +141,7 @@ def edit(sub_id_id: int):
                 return redirect(url_for("subids.index"), 303)
         db.session.rollback()
         status = 400
-    if partial_wanted():
-        return respond(render_template("subids/_edit_row.html", sub=sub_id, edit_form=form), status)
-    return respond(render_template("subids/edit.html", sub=sub_id, edit_form=form), status)
+    return page_or_partial("subids/edit.html", "subids/_edit_row.html", status, sub=sub_id, edit_form=form)
 
 
 @bp.post("/<int:sub_id_id>/delete")
