@@ -206,8 +206,6 @@ def _same_site(url: str | None) -> bool:
 @publishers_only
 def archive(link_id: int):
     link = owned_or_404(TrackingLink, link_id, publisher_id=_publisher_id())
-    if not ActionForm().validate_on_submit():
-        return _row_response(link, "", error="The form expired; reload the page and try again.")
     archive_link(link)
     db.session.commit()
     return _row_response(link, f"Link “{link.name}” is archived: its clicks now get the not-found page.")
@@ -217,8 +215,6 @@ def archive(link_id: int):
 @publishers_only
 def restore(link_id: int):
     link = owned_or_404(TrackingLink, link_id, publisher_id=_publisher_id())
-    if not ActionForm().validate_on_submit():
-        return _row_response(link, "", error="The form expired; reload the page and try again.")
     try:
         restore_link(link)
     except LinkError as error:

@@ -8,7 +8,6 @@ from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from portal.extensions import db
-from portal.forms import ActionForm
 from portal.htmx import page_or_partial
 from portal.network.access_requests import (
     approve_access,
@@ -43,7 +42,6 @@ from portal.network.reach import (
 )
 from portal.network.service import load_offer
 from portal.network.views import (
-    EXPIRED,
     actor_id,
     bp,
     partial_wanted,
@@ -85,8 +83,6 @@ def _refused(offer: Offer, section: str, message: str):
 
 def _act(offer: Offer, section: str, verb, message: str):
     """A one-button action (deactivate, hide, archive, approve …) on a row of a section."""
-    if not ActionForm().validate_on_submit():
-        return _refused(offer, section, EXPIRED)
     try:
         verb()
     except Invalid as refused:

@@ -20,7 +20,6 @@ from portal.network.publisher_offers import (
     offer_cards,
     search_listed_offers,
 )
-from portal.network.views import EXPIRED
 
 bp = Blueprint("publisher_offers", __name__, url_prefix="/offers")
 publishers_only = role_required(Role.PUBLISHER)
@@ -47,9 +46,7 @@ def index():
 @publishers_only
 def request_offer_access(offer_id: int):
     offer = listed_offer(current_user.publisher_id, offer_id) or abort(404)
-    if not ActionForm().validate_on_submit():
-        message, error, status = "", EXPIRED, 400
-    elif offer.visibility != Visibility.REQUIRES_APPROVAL or can_promote(current_user.publisher_id, offer.id):
+    if offer.visibility != Visibility.REQUIRES_APPROVAL or can_promote(current_user.publisher_id, offer.id):
         message, error, status = "", f"You may already promote “{offer.name}”.", 409
     else:
         request_access(current_user.publisher_id, offer)

@@ -23,7 +23,6 @@ from portal.rewards.redemptions import (
 )
 
 bp = Blueprint("redemptions_admin", __name__, url_prefix="/admin/redemptions")
-EXPIRED = "The form expired; reload the page and try again."
 FANS_SHOWN = 50
 
 
@@ -52,17 +51,14 @@ def _redemption_or_404(redemption_id: int) -> Redemption:
 def _act(redemption_id: int, action, done: str):
     redemption = _redemption_or_404(redemption_id)
     error, status = None, 200
-    if not ActionForm().validate_on_submit():
-        error, status = EXPIRED, 400
+    try:
+        action(redemption)
+    except RedemptionConflict as conflict:
+        db.session.rollback()
+        db.session.refresh(redemption)
+        error, status = str(conflict), 409
     else:
-        try:
-            action(redemption)
-        except RedemptionConflict as conflict:
-            db.session.rollback()
-            db.session.refresh(redemption)
-            error, status = str(conflict), 409
-        else:
-            db.session.commit()
+        db.session.commit()
     if partial_wanted():
         body = render_template("rewards/_admin_redemption_row.html", r=redemption, action_form=ActionForm(), row_error=error)
         return respond(body, status)

@@ -156,11 +156,6 @@ def edit(block_id: int):
 @publisher_pages
 def delete(block_id: int):
     block = _block_or_404(block_id)
-    if not ActionForm().validate_on_submit():
-        if partial_wanted():
-            return _row(block, 400, EXPIRED)
-        flash(EXPIRED, "error")
-        return redirect(url_for("blocked_subids.index"), 303)
     value = block.sub_id
     blocked.unblock(current_user.id, block)
     _commit()
@@ -174,9 +169,7 @@ def delete(block_id: int):
 @publisher_pages
 def bulk_delete():
     ids = request.form.getlist("ids")
-    if not ActionForm().validate_on_submit():
-        message, category, status = EXPIRED, "error", 400
-    elif not ids:
+    if not ids:
         message, category, status = "Tick the blocks to delete first.", "error", 400
     else:
         result = blocked.unblock_many(current_user.id, ids, rows_in_reach(current_user, BlockedSubId))

@@ -148,11 +148,6 @@ def edit(sub_id_id: int):
 @publishers_only
 def delete(sub_id_id: int):
     sub_id = owned_or_404(SubId, sub_id_id, publisher_id=_publisher_id())
-    if not ActionForm().validate_on_submit():
-        if partial_wanted():
-            return _row(sub_id, 400, EXPIRED)
-        flash(EXPIRED, "error")
-        return redirect(url_for("subids.index"), 303)
     value = sub_id.external_id
     delete_sub_id(sub_id)
     db.session.commit()
@@ -167,9 +162,7 @@ def delete(sub_id_id: int):
 def bulk_delete():
     """Delete the ticked rows that are the publisher's own; any other id is reported as not found."""
     ids = request.form.getlist("ids")
-    if not ActionForm().validate_on_submit():
-        message, category, status = EXPIRED, "error", 400
-    elif not ids:
+    if not ids:
         message, category, status = "Tick the sub IDs to delete first.", "error", 400
     else:
         result = delete_sub_ids(_publisher_id(), ids)
