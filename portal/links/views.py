@@ -20,7 +20,7 @@ from flask_login import current_user
 from portal.accounts.auth import owned_or_404, role_required
 from portal.accounts.models import Role
 from portal.extensions import db
-from portal.forms import ActionForm, optional_int
+from portal.forms import ActionForm, apply_errors, optional_int
 from portal.htmx import page_or_partial, partial_wanted, respond
 from portal.links.forms import LinkFilterForm, LinkForm
 from portal.links.models import TrackingLink
@@ -43,14 +43,6 @@ PLACEHOLDER_ID = "LINK_ID"  # shown in the preview until the link is saved and h
 
 def _publisher_id() -> int:
     return current_user.publisher_id
-
-
-def _apply_error(form, error: LinkError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [str(error)]
-    else:
-        form.form_errors.append(str(error))
 
 
 def click_url(public_id: str) -> str:
@@ -125,7 +117,7 @@ def new():
         try:
             link = create_link(_publisher_id(), form.link_fields())
         except LinkError as error:
-            _apply_error(form, error)
+            apply_errors(form, {error.field or "": [str(error)]})
         else:
             db.session.commit()
             edit_url = url_for("links.edit", link_id=link.id, **_preview_args(form))
@@ -152,7 +144,7 @@ def edit(link_id: int):
         try:
             update_link(link, form.link_fields())
         except LinkError as error:
-            _apply_error(form, error)
+            apply_errors(form, {error.field or "": [str(error)]})
         else:
             db.session.commit()
             if partial_wanted():

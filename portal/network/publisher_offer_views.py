@@ -33,7 +33,9 @@ def _render(source, status: int = 200, message: str = "", error: str = ""):
     context = dict(form=form, page=page, cards=offer_cards(publisher_id, page.items), state=form.query_args(),
                    action_form=ActionForm(), message=message, error=error,
                    suspended=current_user.publisher.status != PublisherStatus.ACTIVE)
-    return page_or_partial("network/publisher_offers/index.html", "network/publisher_offers/_list.html", status, **context)
+    return page_or_partial(
+        "network/publisher_offers/index.html", "network/publisher_offers/_list.html", status, **context
+    )
 
 
 @bp.get("")

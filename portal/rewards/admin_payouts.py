@@ -10,6 +10,7 @@ from sqlalchemy import select
 from portal.conversions.listing import row_details
 from portal.extensions import db
 from portal.formatting import money_text
+from portal.forms import apply_errors
 from portal.htmx import page_or_partial, partial_wanted, respond
 from portal.network.models import Publisher
 from portal.network.reach import (
@@ -54,7 +55,8 @@ def index():
     criteria = filters.query_args() if valid else {}
     page = search_payouts(criteria.get("publisher_id"), criteria.get("currency"), _page(), within=in_reach)
     context = dict(filters=filters, page=page, params=criteria)
-    return page_or_partial("rewards/admin_payouts.html", "rewards/_admin_payouts.html", 200 if valid else 400, **context)
+    status = 200 if valid else 400
+    return page_or_partial("rewards/admin_payouts.html", "rewards/_admin_payouts.html", status, **context)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -88,7 +90,7 @@ def new():
         payout = record_payout(publisher, form.currency.data, period_end, form.note.data or "", current_user.id)
     except NothingPayable as nothing:
         db.session.rollback()
-        form.form_errors.append(str(nothing))
+        apply_errors(form, {"": [str(nothing)]})
         return _form_page(form, status=409)
     if (payout.conversion_count, payout.amount) != expected:
         # What is payable changed since the preview (a review, or another payout): pay nothing, show it again.

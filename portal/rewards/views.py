@@ -113,7 +113,7 @@ def redeem(reward_id: int):
             except RedemptionInvalid as invalid:
                 apply_errors(form, invalid.errors, INPUT_PREFIX)
             except PointsError as refused:  # not enough points, or the reward went away
-                form.form_errors.append(str(refused))
+                apply_errors(form, {"": [str(refused)]})
                 status = 409
             else:
                 db.session.commit()
