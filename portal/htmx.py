@@ -1,8 +1,8 @@
-"""The two answers every HTMX-aware view shares: does this request want a partial, and a response that
-says it varies on HX-Request."""
+"""The answers every HTMX-aware view shares: does this request want a partial, the page or its partial from
+one route, and a response that says it varies on HX-Request."""
 from __future__ import annotations
 
-from flask import make_response, request
+from flask import make_response, render_template, request
 
 
 def partial_wanted() -> bool:
@@ -15,3 +15,10 @@ def respond(body: str, status: int = 200, **headers):
     response.headers.update(headers)
     response.vary.add("HX-Request")
     return response
+
+
+def page_or_partial(page: str, partial: str, status: int = 200, headers: dict | None = None, /, **context):
+    """The whole page, or only its partial (which the page includes) when HTMX swaps a fragment.
+
+    Positional-only, so the context may hold a `page` (a page of rows) or a `status` of its own."""
+    return respond(render_template(partial if partial_wanted() else page, **context), status, **(headers or {}))

@@ -20,7 +20,7 @@ from portal.accounts.user_admin import (
 )
 from portal.extensions import db
 from portal.forms import ActionForm
-from portal.htmx import partial_wanted, respond
+from portal.htmx import page_or_partial, partial_wanted, respond
 from portal.network.service import advertiser_choices
 from portal.paging import Sort, parse_sort
 from portal.validation import Invalid
@@ -76,8 +76,7 @@ def _list_context(source, **extra) -> dict:
 
 def _list_page(source, status: int = 200, headers: dict | None = None, **extra):
     context = _list_context(source, **extra)
-    template = "accounts/_users_table.html" if partial_wanted() else "accounts/admin_users.html"
-    return respond(render_template(template, **context), status, **(headers or {}))
+    return page_or_partial("accounts/admin_users.html", "accounts/_users_table.html", status, headers, **context)
 
 
 @bp.get("/users")
@@ -149,8 +148,7 @@ def user_row(user_id: int):
 
 
 def _edit(user: User, form: UserForm, status: int = 200):
-    template = "accounts/_user_edit_row.html" if partial_wanted() else "accounts/user_edit.html"
-    return respond(render_template(template, user=user, edit_form=form), status)
+    return page_or_partial("accounts/user_edit.html", "accounts/_user_edit_row.html", status, user=user, edit_form=form)
 
 
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
@@ -181,16 +179,13 @@ def user_edit(user_id: int):
 def user_change(user_id: int, change: str):
     user = _user_or_404(user_id)
     error = link = None
-    if not ActionForm().validate_on_submit():
-        error = EXPIRED
-    else:
-        try:
-            if change == "link":
-                link = url_for("accounts.set_password", token=password_link(current_user, user), _external=True)
-            else:
-                change_status(current_user, user, change)
-        except Invalid as refused:
-            error = " ".join(refused.errors.values())
+    try:
+        if change == "link":
+            link = url_for("accounts.set_password", token=password_link(current_user, user), _external=True)
+        else:
+            change_status(current_user, user, change)
+    except Invalid as refused:
+        error = " ".join(refused.errors.values())
     if error:
         db.session.rollback()
         user = _user_or_404(user_id)

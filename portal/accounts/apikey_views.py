@@ -70,12 +70,10 @@ def index():
 @managers
 def revoke(key_id: int):
     key = owned_or_404(ApiKey, key_id, advertiser_id=api_key_owner(current_user))
-    form = ActionForm()
-    if form.validate_on_submit():
-        revoke_api_key(key)
-        db.session.commit()
+    revoke_api_key(key)
+    db.session.commit()
     if request.htmx:
-        response = make_response(render_template("accounts/_apikey_row.html", key=key, revoke_form=form))
+        response = make_response(render_template("accounts/_apikey_row.html", key=key, revoke_form=ActionForm()))
     else:
         flash(f"The key “{key.name}” is revoked; requests using it are refused.", "success")
         response = _page(ApiKeyForm(formdata=None))

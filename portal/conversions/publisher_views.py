@@ -1,14 +1,14 @@
 """Publisher page: its own conversions, read only, with payout totals per status and currency."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, request
 from flask_login import current_user
 
 from portal.accounts.auth import role_required
 from portal.accounts.models import Role
 from portal.conversions.forms import PublisherFilterForm
 from portal.conversions.listing import Scope, payout_totals, row_details, search_conversions
-from portal.htmx import partial_wanted, respond
+from portal.htmx import page_or_partial
 
 bp = Blueprint("my_conversions", __name__, url_prefix="/my/conversions")
 
@@ -22,9 +22,8 @@ def index():
     form.validate()
     criteria = form.criteria(current_user.timezone)
     page = search_conversions(scope, criteria, page=request.args.get("page", 1, type=int))
-    template = "conversions/_my_table.html" if partial_wanted() else "conversions/mine.html"
-    body = render_template(
-        template, form=form, page=page, filters=form.query_args(), details=row_details(page.items),
+    return page_or_partial(
+        "conversions/mine.html", "conversions/_my_table.html",
+        form=form, page=page, filters=form.query_args(), details=row_details(page.items),
         totals=payout_totals(scope, criteria),
     )
-    return respond(body)

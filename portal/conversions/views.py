@@ -38,7 +38,7 @@ from portal.conversions.review import (
 )
 from portal.extensions import db
 from portal.forms import ActionForm
-from portal.htmx import partial_wanted, respond
+from portal.htmx import page_or_partial, partial_wanted, respond
 from portal.network.reach import data_pages, data_reach
 
 bp = Blueprint("conversions", __name__, url_prefix="/conversions")
@@ -76,8 +76,7 @@ def _table_context(formdata, **extra) -> dict:
 @bp.get("")
 @reviewers
 def index():
-    template = "conversions/_table.html" if partial_wanted() else "conversions/index.html"
-    return respond(render_template(template, **_table_context(request.args)))
+    return page_or_partial("conversions/index.html", "conversions/_table.html", **_table_context(request.args))
 
 
 def _drawer_context(conversion: Conversion, reject_form=None, payout_form=None, **extra) -> dict:
@@ -96,8 +95,7 @@ def _drawer_context(conversion: Conversion, reject_form=None, payout_form=None, 
 @reviewers
 def detail(conversion_id: int):
     conversion = conversion_or_404(_scope(), conversion_id)
-    template = "conversions/_drawer.html" if partial_wanted() else "conversions/detail.html"
-    return respond(render_template(template, **_drawer_context(conversion)))
+    return page_or_partial("conversions/detail.html", "conversions/_drawer.html", **_drawer_context(conversion))
 
 
 def _back_url() -> str:

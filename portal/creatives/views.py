@@ -27,7 +27,7 @@ from portal.creatives.forms import (
 from portal.creatives.models import Creative
 from portal.creatives.storage import FORMATS, BannerError, banner_path
 from portal.extensions import db
-from portal.forms import ActionForm
+from portal.forms import ActionForm, apply_errors
 from portal.network.reach import advertiser_pages, found_or_404, offers_in_reach, rows_in_reach
 
 bp = Blueprint("creatives", __name__, url_prefix="/creatives")
@@ -105,7 +105,7 @@ def upload():
                 offers=offers_in_reach(current_user),
             )
         except service.CreativeError as refused:
-            getattr(form, refused.field).errors.append(refused.message)
+            apply_errors(form, {refused.field: [refused.message]})
         else:
             db.session.commit()
             flash(f"“{creative.name}” ({creative.width}×{creative.height}) is uploaded.", "success")

@@ -14,7 +14,7 @@ from portal.exports.models import Export
 from portal.exports.service import ExportConflict, LinkExpired
 from portal.exports.sources import KINDS, ExportInvalid
 from portal.extensions import db
-from portal.htmx import partial_wanted, respond
+from portal.htmx import page_or_partial, partial_wanted, respond
 from portal.network.reach import data_pages
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
@@ -32,8 +32,7 @@ def _table(status: int = 200, notice: str | None = None, category: str = "succes
         downloadable=service.downloadable, duration=service.duration, sign=service.sign_download,
         expired=service.is_expired,
     )
-    template = "exports/_table.html" if partial_wanted() else "exports/index.html"
-    return respond(render_template(template, **context), status)
+    return page_or_partial("exports/index.html", "exports/_table.html", status, **context)
 
 
 @bp.get("")

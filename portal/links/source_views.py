@@ -5,7 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from portal.accounts.auth import owned_or_404
 from portal.extensions import db
-from portal.forms import ActionForm
+from portal.forms import ActionForm, apply_errors
 from portal.htmx import partial_wanted, respond
 from portal.links.forms import MarketingSourceForm
 from portal.links.models import MarketingSource
@@ -17,7 +17,7 @@ from portal.links.service import (
     list_marketing_sources,
     update_marketing_source,
 )
-from portal.links.views import _apply_error, _publisher_id, publishers_only
+from portal.links.views import _publisher_id, publishers_only
 
 sources_bp = Blueprint("marketing_sources", __name__, url_prefix="/marketing-sources")
 
@@ -56,7 +56,7 @@ def index():
         try:
             source = create_marketing_source(_publisher_id(), form.name.data, form.kind.data, form.url.data or "")
         except LinkError as error:
-            _apply_error(form, error)
+            apply_errors(form, {error.field or "": [str(error)]})
         else:
             db.session.commit()
             if partial_wanted():
@@ -99,7 +99,7 @@ def edit(source_id: int):
             try:
                 update_marketing_source(source, form.name.data, form.kind.data, form.url.data or "")
             except LinkError as error:
-                _apply_error(form, error)
+                apply_errors(form, {error.field or "": [str(error)]})
             else:
                 db.session.commit()
                 if partial_wanted():
@@ -117,18 +117,14 @@ def edit(source_id: int):
 @publishers_only
 def delete(source_id: int):
     source = owned_or_404(MarketingSource, source_id, publisher_id=_publisher_id())
-    error = None
-    if not ActionForm().validate_on_submit():
-        error = "The form expired; reload the page and try again."
+    error, name = None, source.name
+    try:
+        delete_marketing_source(source)
+    except LinkError as refused:
+        db.session.rollback()
+        error = str(refused)
     else:
-        try:
-            name = source.name
-            delete_marketing_source(source)
-        except LinkError as refused:
-            db.session.rollback()
-            error = str(refused)
-        else:
-            db.session.commit()
+        db.session.commit()
     if partial_wanted():
         # An empty 200 answer removes the row; a refusal redraws it with the reason.
         return _source_row(source, 400, error) if error else respond("")

@@ -20,8 +20,8 @@ from flask_login import current_user
 from portal.accounts.auth import owned_or_404, role_required
 from portal.accounts.models import Role
 from portal.extensions import db
-from portal.forms import ActionForm, optional_int
-from portal.htmx import partial_wanted, respond
+from portal.forms import ActionForm, apply_errors, optional_int
+from portal.htmx import page_or_partial, partial_wanted, respond
 from portal.links.forms import LinkFilterForm, LinkForm
 from portal.links.models import TrackingLink
 from portal.links.service import (
@@ -45,14 +45,6 @@ def _publisher_id() -> int:
     return current_user.publisher_id
 
 
-def _apply_error(form, error: LinkError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [str(error)]
-    else:
-        form.form_errors.append(str(error))
-
-
 def click_url(public_id: str) -> str:
     """The public click URL of a link: PUBLIC_BASE_URL when set, else the host the request came to."""
     base = current_app.config.get("PUBLIC_BASE_URL")
@@ -71,19 +63,16 @@ def index():
     form.fill_choices(_publisher_id())
     form.validate()
     page = search_links(_publisher_id(), **form.criteria(), page=request.args.get("page", 1, type=int))
-    template = "links/_links_table.html" if partial_wanted() else "links/index.html"
-    return respond(
-        render_template(
-            template, form=form, page=page, filters=form.query_args(), action_form=ActionForm(), click_url=click_url
-        )
+    return page_or_partial(
+        "links/index.html", "links/_links_table.html",
+        form=form, page=page, filters=form.query_args(), action_form=ActionForm(), click_url=click_url,
     )
 
 
 def _builder(form: LinkForm, link: TrackingLink | None, status: int = 200, saved: str = "", **headers):
     """The link builder: the whole page, or only the builder form for HTMX."""
-    template = "links/_builder.html" if partial_wanted() else "links/builder.html"
     context = dict(form=form, link=link, saved=saved, preview=_preview_context(form, link))
-    return respond(render_template(template, **context), status, **headers)
+    return page_or_partial("links/builder.html", "links/_builder.html", status, headers, **context)
 
 
 def _preview_context(form: LinkForm, link: TrackingLink | None) -> dict:
@@ -128,7 +117,7 @@ def new():
         try:
             link = create_link(_publisher_id(), form.link_fields())
         except LinkError as error:
-            _apply_error(form, error)
+            apply_errors(form, {error.field or "": [str(error)]})
         else:
             db.session.commit()
             edit_url = url_for("links.edit", link_id=link.id, **_preview_args(form))
@@ -155,7 +144,7 @@ def edit(link_id: int):
         try:
             update_link(link, form.link_fields())
         except LinkError as error:
-            _apply_error(form, error)
+            apply_errors(form, {error.field or "": [str(error)]})
         else:
             db.session.commit()
             if partial_wanted():
@@ -209,8 +198,6 @@ def _same_site(url: str | None) -> bool:
 @publishers_only
 def archive(link_id: int):
     link = owned_or_404(TrackingLink, link_id, publisher_id=_publisher_id())
-    if not ActionForm().validate_on_submit():
-        return _row_response(link, "", error="The form expired; reload the page and try again.")
     archive_link(link)
     db.session.commit()
     return _row_response(link, f"Link “{link.name}” is archived: its clicks now get the not-found page.")
@@ -220,8 +207,6 @@ def archive(link_id: int):
 @publishers_only
 def restore(link_id: int):
     link = owned_or_404(TrackingLink, link_id, publisher_id=_publisher_id())
-    if not ActionForm().validate_on_submit():
-        return _row_response(link, "", error="The form expired; reload the page and try again.")
     try:
         restore_link(link)
     except LinkError as error:

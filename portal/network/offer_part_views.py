@@ -4,11 +4,11 @@ Every action answers HTMX with its section redrawn (errors inline, the edited ro
 without JS gets the whole offer page (errors) or a redirect back to it (success)."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from portal.extensions import db
-from portal.forms import ActionForm
+from portal.htmx import page_or_partial
 from portal.network.access_requests import (
     approve_access,
     grant_access,
@@ -34,14 +34,17 @@ from portal.network.offer_events import (
     update_offer_event,
 )
 from portal.network.offer_views import offer_page_context
-from portal.network.reach import advertiser_pages, found_or_404, get_or_404, publishers_in_reach
+from portal.network.reach import (
+    advertiser_pages,
+    found_or_404,
+    get_or_404,
+    publishers_in_reach,
+)
 from portal.network.service import load_offer
 from portal.network.views import (
-    EXPIRED,
     actor_id,
     bp,
     partial_wanted,
-    respond,
 )
 from portal.validation import Invalid
 
@@ -61,8 +64,7 @@ def _child(model, child_id: int, offer: Offer):
 
 def _section(offer: Offer, section: str, status: int = 200, **state):
     context = offer_page_context(offer, section=section, **state)
-    template = SECTIONS[section] if partial_wanted() else "network/offer.html"
-    return respond(render_template(template, **context), status)
+    return page_or_partial("network/offer.html", SECTIONS[section], status, **context)
 
 
 def _done(offer: Offer, section: str, message: str):
@@ -81,8 +83,6 @@ def _refused(offer: Offer, section: str, message: str):
 
 def _act(offer: Offer, section: str, verb, message: str):
     """A one-button action (deactivate, hide, archive, approve …) on a row of a section."""
-    if not ActionForm().validate_on_submit():
-        return _refused(offer, section, EXPIRED)
     try:
         verb()
     except Invalid as refused:

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from portal.extensions import db
 from portal.forms import ActionForm
+from portal.htmx import page_or_partial
 from portal.ids import parse_id
 from portal.network.access_requests import grantable_publishers, offer_access_rows
 from portal.network.forms import (
@@ -63,8 +64,7 @@ def _offers_table(source, status: int = 200, message: str = "", error: str = "")
                          offers_in_reach(current_user))
     context = dict(form=form, page=page, sort=sort, state=state, page_number=page_number, bulk_form=BulkForm(formdata=None),
                    message=message, error=error)
-    template = "network/_offers_table.html" if partial_wanted() else "network/offers.html"
-    return respond(render_template(template, **context), status)
+    return page_or_partial("network/offers.html", "network/_offers_table.html", status, **context)
 
 
 @bp.get("/offers")

@@ -3,20 +3,23 @@
 only (403 for other roles); an offer that is not on the publisher's list is a 404."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from portal.accounts.auth import role_required
 from portal.accounts.models import Role
 from portal.extensions import db
 from portal.forms import ActionForm
-from portal.htmx import partial_wanted, respond
+from portal.htmx import page_or_partial, partial_wanted
 from portal.network.access import can_promote
 from portal.network.access_requests import request_access
 from portal.network.forms import OfferSearchForm
 from portal.network.models import PublisherStatus, Visibility
-from portal.network.publisher_offers import listed_offer, offer_cards, search_listed_offers
-from portal.network.views import EXPIRED
+from portal.network.publisher_offers import (
+    listed_offer,
+    offer_cards,
+    search_listed_offers,
+)
 
 bp = Blueprint("publisher_offers", __name__, url_prefix="/offers")
 publishers_only = role_required(Role.PUBLISHER)
@@ -30,8 +33,9 @@ def _render(source, status: int = 200, message: str = "", error: str = ""):
     context = dict(form=form, page=page, cards=offer_cards(publisher_id, page.items), state=form.query_args(),
                    action_form=ActionForm(), message=message, error=error,
                    suspended=current_user.publisher.status != PublisherStatus.ACTIVE)
-    template = "network/publisher_offers/_list.html" if partial_wanted() else "network/publisher_offers/index.html"
-    return respond(render_template(template, **context), status)
+    return page_or_partial(
+        "network/publisher_offers/index.html", "network/publisher_offers/_list.html", status, **context
+    )
 
 
 @bp.get("")
@@ -44,9 +48,7 @@ def index():
 @publishers_only
 def request_offer_access(offer_id: int):
     offer = listed_offer(current_user.publisher_id, offer_id) or abort(404)
-    if not ActionForm().validate_on_submit():
-        message, error, status = "", EXPIRED, 400
-    elif offer.visibility != Visibility.REQUIRES_APPROVAL or can_promote(current_user.publisher_id, offer.id):
+    if offer.visibility != Visibility.REQUIRES_APPROVAL or can_promote(current_user.publisher_id, offer.id):
         message, error, status = "", f"You may already promote “{offer.name}”.", 409
     else:
         request_access(current_user.publisher_id, offer)

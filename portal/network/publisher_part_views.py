@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from portal.accounts.models import User
 from portal.extensions import db
-from portal.forms import ActionForm, apply_errors
+from portal.forms import apply_errors
 from portal.network.custom_terms import (
     add_custom_payout,
     add_custom_throttle,
@@ -22,7 +22,7 @@ from portal.network.models import CustomPayout, CustomThrottle, Publisher
 from portal.network.publisher_users import USER_CHANGES, invite_user, new_password_link, set_user_status
 from portal.network.publisher_views import publisher_section
 from portal.network.reach import get_or_404, offers_in_reach, publisher_pages
-from portal.network.views import EXPIRED, actor_id, bp, partial_wanted
+from portal.network.views import actor_id, bp, partial_wanted
 from portal.subids.blocked import block_sub_id, unblock
 from portal.subids.forms import BlockForm
 from portal.subids.models import BlockedSubId
@@ -86,8 +86,6 @@ def publisher_user_invite(publisher_id: int):
 def publisher_user_change(publisher_id: int, user_id: int, change: str):
     publisher = get_or_404(Publisher, publisher_id)
     user = _child(User, user_id, publisher)
-    if not ActionForm().validate_on_submit():
-        return _refused(publisher_id, "users", EXPIRED)
     try:
         if change == "link":
             token = new_password_link(actor_id(), user)
@@ -157,8 +155,6 @@ def custom_term_delete(publisher_id: int, section: str, row_id: int):
     model, _, _, _, delete, _, noun = TERMS[section]
     publisher = get_or_404(Publisher, publisher_id)
     row = _child(model, row_id, publisher)
-    if not ActionForm().validate_on_submit():
-        return _refused(publisher_id, section, EXPIRED)
     try:
         delete(actor_id(), publisher, row)
     except Invalid as refused:
@@ -192,8 +188,6 @@ def publisher_block_add(publisher_id: int):
 def publisher_block_delete(publisher_id: int, block_id: int):
     publisher = get_or_404(Publisher, publisher_id)
     block = _child(BlockedSubId, block_id, publisher)
-    if not ActionForm().validate_on_submit():
-        return _refused(publisher_id, "blocked", EXPIRED)
     value = block.sub_id
     unblock(actor_id(), block)
     response = _done(publisher, "blocked", f"Sub ID “{value}” is no longer blocked.")

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from portal.extensions import db
 from portal.forms import ActionForm
+from portal.htmx import page_or_partial
 from portal.network.custom_terms import term_labels, term_offers
 from portal.network.forms import (
     CustomPayoutForm,
@@ -76,8 +77,7 @@ def _publishers_table(source, status: int = 200, message: str = "", error: str =
                              publishers_in_reach(current_user))
     context = dict(form=form, page=page, sort=sort, state=state, page_number=page_number,
                    bulk_form=PublisherBulkForm(formdata=None), message=message, error=error)
-    template = "network/publisher/_table.html" if partial_wanted() else "network/publisher/list.html"
-    return respond(render_template(template, **context), status)
+    return page_or_partial("network/publisher/list.html", "network/publisher/_table.html", status, **context)
 
 
 @bp.get("/publishers")

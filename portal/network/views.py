@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from portal.extensions import db
 from portal.forms import ActionForm
-from portal.htmx import partial_wanted, respond
+from portal.htmx import page_or_partial, partial_wanted, respond
 from portal.network.forms import (
     AdvertiserFilterForm,
     AdvertiserForm,
@@ -85,8 +85,7 @@ def _advertisers_table(source, status: int = 200, message: str = "", error: str 
                               advertisers_in_reach(current_user))
     context = dict(form=form, page=page, sort=sort, state=state, page_number=page_number, bulk_form=BulkForm(formdata=None),
                    message=message, error=error)
-    template = "network/_advertisers_table.html" if partial_wanted() else "network/advertisers.html"
-    return respond(render_template(template, **context), status)
+    return page_or_partial("network/advertisers.html", "network/_advertisers_table.html", status, **context)
 
 
 @bp.get("/advertisers")
@@ -150,17 +149,14 @@ def advertiser_edit(advertiser_id: int):
 
 def _lifecycle(obj, verb, done: str, endpoint: str, **ids):
     """Archive or restore from a detail page: flash the outcome and go back to it."""
-    if not ActionForm().validate_on_submit():
-        flash(EXPIRED, "error")
+    try:
+        verb(actor_id(), obj)
+    except Invalid as refused:
+        db.session.rollback()
+        flash(" ".join(refused.errors.values()), "error")
     else:
-        try:
-            verb(actor_id(), obj)
-        except Invalid as refused:
-            db.session.rollback()
-            flash(" ".join(refused.errors.values()), "error")
-        else:
-            db.session.commit()
-            flash(done, "success")
+        db.session.commit()
+        flash(done, "success")
     return redirect(url_for(endpoint, **ids))
 
 

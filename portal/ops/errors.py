@@ -55,7 +55,10 @@ def error_response(status: int, title: str, message: str, headers: dict | None =
         except Exception:  # the page chrome may need what just failed (database, session); still answer
             log.exception("error page failed to render request_id=%s", request_id or "-")
             body = _bare_error_page(status, title, message, request_id)
-    return body, status, headers or {}
+    headers = dict(headers or {})
+    if request.headers.get("HX-Request"):  # base.html swaps 400/409 answers (forms with errors), never an error page
+        headers["HX-Reswap"] = "none"
+    return body, status, headers
 
 
 def _bare_error_page(status: int, title: str, message: str, request_id: str) -> str:

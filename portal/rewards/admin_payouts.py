@@ -10,9 +10,15 @@ from sqlalchemy import select
 from portal.conversions.listing import row_details
 from portal.extensions import db
 from portal.formatting import money_text
-from portal.htmx import partial_wanted, respond
+from portal.forms import apply_errors
+from portal.htmx import page_or_partial, partial_wanted, respond
 from portal.network.models import Publisher
-from portal.network.reach import get_or_404, publisher_pages, publishers_in_reach, rows_in_reach
+from portal.network.reach import (
+    get_or_404,
+    publisher_pages,
+    publishers_in_reach,
+    rows_in_reach,
+)
 from portal.rewards.ledger_forms import PayoutFilterForm, PayoutForm
 from portal.rewards.models import Payout
 from portal.rewards.payouts import (
@@ -49,8 +55,8 @@ def index():
     criteria = filters.query_args() if valid else {}
     page = search_payouts(criteria.get("publisher_id"), criteria.get("currency"), _page(), within=in_reach)
     context = dict(filters=filters, page=page, params=criteria)
-    template = "rewards/_admin_payouts.html" if partial_wanted() else "rewards/admin_payouts.html"
-    return respond(render_template(template, **context), 200 if valid else 400)
+    status = 200 if valid else 400
+    return page_or_partial("rewards/admin_payouts.html", "rewards/_admin_payouts.html", status, **context)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -84,7 +90,7 @@ def new():
         payout = record_payout(publisher, form.currency.data, period_end, form.note.data or "", current_user.id)
     except NothingPayable as nothing:
         db.session.rollback()
-        form.form_errors.append(str(nothing))
+        apply_errors(form, {"": [str(nothing)]})
         return _form_page(form, status=409)
     if (payout.conversion_count, payout.amount) != expected:
         # What is payable changed since the preview (a review, or another payout): pay nothing, show it again.
@@ -113,5 +119,4 @@ def detail(payout_id: int):
     payout = get_or_404(Payout, payout_id)
     page = payout_conversions(payout, _page())
     context = dict(payout=payout, page=page, details=row_details(page.items), params={"payout_id": payout.id})
-    template = "rewards/_admin_payout_conversions.html" if partial_wanted() else "rewards/admin_payout.html"
-    return respond(render_template(template, **context))
+    return page_or_partial("rewards/admin_payout.html", "rewards/_admin_payout_conversions.html", **context)

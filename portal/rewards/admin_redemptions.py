@@ -10,15 +10,19 @@ from sqlalchemy import func, or_, select
 from portal.accounts.models import Role, User
 from portal.extensions import db
 from portal.forms import ActionForm, apply_errors
-from portal.htmx import partial_wanted, respond
+from portal.htmx import page_or_partial, partial_wanted, respond
 from portal.network.reach import get_or_404, publisher_pages, rows_in_reach
 from portal.rewards.forms import BonusForm, FanSearchForm, RedemptionFilterForm
 from portal.rewards.models import PointsAccount, Redemption, Reward
 from portal.rewards.points import PointsError, balance, give_bonus, history
-from portal.rewards.redemptions import RedemptionConflict, refund, search_redemptions, set_completed
+from portal.rewards.redemptions import (
+    RedemptionConflict,
+    refund,
+    search_redemptions,
+    set_completed,
+)
 
 bp = Blueprint("redemptions_admin", __name__, url_prefix="/admin/redemptions")
-EXPIRED = "The form expired; reload the page and try again."
 FANS_SHOWN = 50
 
 
@@ -37,9 +41,7 @@ def index():
         **filters.criteria(), page=request.args.get("page", 1, type=int), within=rows_in_reach(current_user, Redemption)
     )
     context = dict(filters=filters, page=page, params=filters.query_args(), action_form=ActionForm())
-    if partial_wanted():
-        return respond(render_template("rewards/_admin_redemptions.html", **context))
-    return respond(render_template("rewards/admin_redemptions.html", **context))
+    return page_or_partial("rewards/admin_redemptions.html", "rewards/_admin_redemptions.html", **context)
 
 
 def _redemption_or_404(redemption_id: int) -> Redemption:
@@ -49,17 +51,14 @@ def _redemption_or_404(redemption_id: int) -> Redemption:
 def _act(redemption_id: int, action, done: str):
     redemption = _redemption_or_404(redemption_id)
     error, status = None, 200
-    if not ActionForm().validate_on_submit():
-        error, status = EXPIRED, 400
+    try:
+        action(redemption)
+    except RedemptionConflict as conflict:
+        db.session.rollback()
+        db.session.refresh(redemption)
+        error, status = str(conflict), 409
     else:
-        try:
-            action(redemption)
-        except RedemptionConflict as conflict:
-            db.session.rollback()
-            db.session.refresh(redemption)
-            error, status = str(conflict), 409
-        else:
-            db.session.commit()
+        db.session.commit()
     if partial_wanted():
         body = render_template("rewards/_admin_redemption_row.html", r=redemption, action_form=ActionForm(), row_error=error)
         return respond(body, status)

@@ -87,9 +87,6 @@ def edit(reward_id: int):
 @staff_only
 def delete(reward_id: int):
     reward = _reward_or_404(reward_id)
-    if not ActionForm().validate_on_submit():
-        flash(EXPIRED, "error")
-        return redirect(url_for("rewards_admin.index"), 303)
     title = reward.title
     try:
         catalogue.delete_reward(reward, current_user.id)
@@ -155,9 +152,6 @@ def rule_rate(rule_id: int):
 @staff_only
 def rule_delete(rule_id: int):
     rule = _rule_or_404(rule_id)
-    if not ActionForm().validate_on_submit():
-        flash(EXPIRED, "error")
-        return redirect(url_for("rewards_admin.rules_index"), 303)
     rules.delete_rule(rule, current_user.id)
     db.session.commit()
     flash("Rule deleted.", "success")
@@ -167,9 +161,6 @@ def rule_delete(rule_id: int):
 @bp.post("/rules/award-now")
 @staff_only
 def award_now():
-    if not ActionForm().validate_on_submit():
-        flash(EXPIRED, "error")
-    else:
-        enqueue(award_points)
-        flash("Awarding points now: approved commission is turned into points in the background.", "success")
+    enqueue(award_points)
+    flash("Awarding points now: approved commission is turned into points in the background.", "success")
     return redirect(url_for("rewards_admin.rules_index"), 303)

@@ -12,7 +12,7 @@ from portal.accounts.models import Role
 from portal.extensions import db
 from portal.formatting import money_text
 from portal.forms import apply_errors
-from portal.htmx import partial_wanted, respond
+from portal.htmx import page_or_partial, partial_wanted, respond
 from portal.reports.chart import build_chart
 from portal.reports.query import today_in
 from portal.rewards.catalogue import list_rewards
@@ -113,7 +113,7 @@ def redeem(reward_id: int):
             except RedemptionInvalid as invalid:
                 apply_errors(form, invalid.errors, INPUT_PREFIX)
             except PointsError as refused:  # not enough points, or the reward went away
-                form.form_errors.append(str(refused))
+                apply_errors(form, {"": [str(refused)]})
                 status = 409
             else:
                 db.session.commit()
@@ -124,8 +124,7 @@ def redeem(reward_id: int):
                 return redirect(target, 303)
         db.session.rollback()
     context = dict(reward=reward, form=form, balance=balance(current_user.id))
-    template = "rewards/_redeem_form.html" if partial_wanted() else "rewards/redeem.html"
-    return respond(render_template(template, **context), status)
+    return page_or_partial("rewards/redeem.html", "rewards/_redeem_form.html", status, **context)
 
 
 @bp.get("/redemptions")

@@ -9,8 +9,14 @@ from flask_login import current_user
 
 from portal.extensions import db
 from portal.forms import ActionForm, apply_errors
-from portal.htmx import partial_wanted, respond
-from portal.network.reach import get_or_404, offers_in_reach, publisher_pages, publishers_in_reach, rows_in_reach
+from portal.htmx import page_or_partial, partial_wanted, respond
+from portal.network.reach import (
+    get_or_404,
+    offers_in_reach,
+    publisher_pages,
+    publishers_in_reach,
+    rows_in_reach,
+)
 from portal.subids import blocked
 from portal.subids.forms import (
     BlockDescriptionForm,
@@ -143,19 +149,13 @@ def edit(block_id: int):
         db.session.rollback()
         status = 400
     context = dict(block=block, labels=blocked.block_labels([block]), edit_form=form)
-    template = "subids/_blocked_edit_row.html" if partial_wanted() else "subids/blocked_edit.html"
-    return respond(render_template(template, **context), status)
+    return page_or_partial("subids/blocked_edit.html", "subids/_blocked_edit_row.html", status, **context)
 
 
 @bp.post("/<int:block_id>/delete")
 @publisher_pages
 def delete(block_id: int):
     block = _block_or_404(block_id)
-    if not ActionForm().validate_on_submit():
-        if partial_wanted():
-            return _row(block, 400, EXPIRED)
-        flash(EXPIRED, "error")
-        return redirect(url_for("blocked_subids.index"), 303)
     value = block.sub_id
     blocked.unblock(current_user.id, block)
     _commit()
@@ -169,9 +169,7 @@ def delete(block_id: int):
 @publisher_pages
 def bulk_delete():
     ids = request.form.getlist("ids")
-    if not ActionForm().validate_on_submit():
-        message, category, status = EXPIRED, "error", 400
-    elif not ids:
+    if not ids:
         message, category, status = "Tick the blocks to delete first.", "error", 400
     else:
         result = blocked.unblock_many(current_user.id, ids, rows_in_reach(current_user, BlockedSubId))

@@ -12,7 +12,7 @@ from portal.accounts.auth import owned_or_404, role_required
 from portal.accounts.models import Role
 from portal.extensions import csrf, db
 from portal.forms import ActionForm, apply_errors
-from portal.htmx import partial_wanted, respond
+from portal.htmx import page_or_partial, partial_wanted, respond
 from portal.subids import csv_import
 from portal.subids.forms import (
     BulkConfirmForm,
@@ -141,20 +141,13 @@ def edit(sub_id_id: int):
                 return redirect(url_for("subids.index"), 303)
         db.session.rollback()
         status = 400
-    if partial_wanted():
-        return respond(render_template("subids/_edit_row.html", sub=sub_id, edit_form=form), status)
-    return respond(render_template("subids/edit.html", sub=sub_id, edit_form=form), status)
+    return page_or_partial("subids/edit.html", "subids/_edit_row.html", status, sub=sub_id, edit_form=form)
 
 
 @bp.post("/<int:sub_id_id>/delete")
 @publishers_only
 def delete(sub_id_id: int):
     sub_id = owned_or_404(SubId, sub_id_id, publisher_id=_publisher_id())
-    if not ActionForm().validate_on_submit():
-        if partial_wanted():
-            return _row(sub_id, 400, EXPIRED)
-        flash(EXPIRED, "error")
-        return redirect(url_for("subids.index"), 303)
     value = sub_id.external_id
     delete_sub_id(sub_id)
     db.session.commit()
@@ -169,9 +162,7 @@ def delete(sub_id_id: int):
 def bulk_delete():
     """Delete the ticked rows that are the publisher's own; any other id is reported as not found."""
     ids = request.form.getlist("ids")
-    if not ActionForm().validate_on_submit():
-        message, category, status = EXPIRED, "error", 400
-    elif not ids:
+    if not ids:
         message, category, status = "Tick the sub IDs to delete first.", "error", 400
     else:
         result = delete_sub_ids(_publisher_id(), ids)

@@ -67,17 +67,6 @@
     return event.target.closest ? event.target.closest(selector) : null;
   }
 
-  // <div data-swap-statuses="400 409">: htmx swaps those error answers in like a 200 (a form with its errors).
-  document.addEventListener("htmx:beforeSwap", function (event) {
-    var host = closest(event, "[data-swap-statuses]");
-    if (!host) return;
-    var statuses = host.getAttribute("data-swap-statuses").split(/\s+/);
-    if (statuses.indexOf(String(event.detail.xhr.status)) >= 0) {
-      event.detail.shouldSwap = true;
-      event.detail.isError = false;
-    }
-  });
-
   // <input type="checkbox" data-check-all="selector">: ticks or clears every checkbox the selector finds.
   document.addEventListener("change", function (event) {
     var box = closest(event, "[data-check-all]");
