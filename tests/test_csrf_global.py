@@ -37,6 +37,8 @@ ACTIONS = [
     (PUBLISHER, "links.restore", {"link_id": 1}),
     (PUBLISHER, "subids.delete", {"sub_id_id": 1}),
     (PUBLISHER, "subids.bulk_delete", {}),
+    (ADVERTISER, "conversions.approve", {"conversion_id": 1}),
+    (ADVERTISER, "conversions.bulk", {}),
 ]
 
 

@@ -43,7 +43,6 @@ from portal.network.reach import data_pages, data_reach
 
 bp = Blueprint("conversions", __name__, url_prefix="/conversions")
 reviewers = data_pages(Role.ADVERTISER, *STAFF_ROLES)
-EXPIRED = "The form expired; reload the page and try again."
 DRAWER = "conversion-drawer"
 LOCAL_PATH = re.compile(r"/(?![/\\])[^\s\\]*")
 
@@ -129,14 +128,11 @@ def _answer(conversion: Conversion, message: str = "", error: ReviewError | None
 
 
 def _act(conversion_id: int, form, change, message: str):
-    """Load the caller's conversion (locked), check the token, apply `change`, commit once."""
+    """Load the caller's conversion (locked), check the form's fields, apply `change`, commit once."""
     conversion = conversion_or_404(_scope(), conversion_id, for_update=True)
-    if not form.validate_on_submit():
+    if not form.validate_on_submit():  # the token was checked globally: a field shows its own message
         db.session.rollback()
-        if "csrf_token" in form.errors:
-            error = ReviewError(EXPIRED)
-        else:  # the field shows its own message
-            error = ReviewError("Check the highlighted field.", field=next(iter(form.errors)))
+        error = ReviewError("Check the highlighted field.", field=next(iter(form.errors)))
         return _answer(conversion, error=error, reject_form=_keep(form, RejectForm), payout_form=_keep(form, PayoutForm))
     try:
         change(conversion)
@@ -216,11 +212,7 @@ def _bulk_change(action: str, ids: list[int]) -> tuple[str, int]:
 @bp.post("/bulk")
 @reviewers
 def bulk():
-    ids = _selected_ids()
-    if not ActionForm().validate_on_submit():
-        message, status = EXPIRED, 400
-    else:
-        message, status = _bulk_change(request.form.get("action", ""), ids)
+    message, status = _bulk_change(request.form.get("action", ""), _selected_ids())
     category = "success" if status == 200 else "error"
     if partial_wanted():
         body = render_template("conversions/_table.html", **_table_context(request.form, notice=message, notice_category=category))
