@@ -5,6 +5,7 @@ import uuid
 from datetime import UTC, datetime
 
 from portal.extensions import db
+from portal.signals import hours_touched
 from portal.sql import insert_statement
 from portal.tracking.models import Click, FlushedBatch, ImpressionCount
 
@@ -35,9 +36,7 @@ def insert_clicks(rows: list[dict]) -> list[dict]:
         convert_clicks(rows, plans)
     else:
         db.session.execute(stmt, rows)
-    from portal.reports.rollups import mark_dirty  # the report rollups of these hours refresh
-
-    mark_dirty(row["created_at"] for row in rows)
+    hours_touched.send(times=[row["created_at"] for row in rows])
     return rows
 
 
@@ -64,9 +63,7 @@ def add_impression_counts(counts: dict[tuple[int, int, int, int], int]) -> None:
             for (creative_id, link_id, publisher_id, hour), n in counts.items()
         ],
     )
-    from portal.reports.rollups import mark_dirty  # the report rollups of these hours refresh
-
-    mark_dirty(datetime.fromtimestamp(hour, UTC) for (_, _, _, hour) in counts)
+    hours_touched.send(times=[datetime.fromtimestamp(hour, UTC) for (_, _, _, hour) in counts])
     from portal.conversions.paid_traffic import convert_impressions
 
     convert_impressions({link_id for _, link_id, _, _ in counts})
