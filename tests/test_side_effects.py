@@ -44,3 +44,7 @@ def test_an_announced_hour_is_noted_in_the_senders_transaction(app):
     assert db.session.scalars(select(ReportDirtyHour.hour)).all() == [moment.replace(minute=0)]
     db.session.rollback()  # the note goes with the writes that caused it
     assert db.session.scalar(select(ReportDirtyHour.id)) is None
+
+
+def test_the_tracker_does_not_import_the_conversions_that_price_its_traffic():
+    assert [m for m in imported_modules("tracking") if m[1].startswith("portal.conversions")] == []

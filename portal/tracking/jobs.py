@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.queues import background_job, redis_connection
+from portal.signals import clicks_stored, impressions_counted
 from portal.tracking.buffer import (
     CLICK_DEAD_LETTERS,
     CLICK_GROUP,
@@ -50,13 +51,25 @@ def _ensure_group(conn) -> None:
             raise
 
 
+def store_clicks(rows: list[dict]) -> None:
+    """The flush's write, before its commit: insert the clicks, then announce the ones new (CPC earns on
+    them) so that whatever follows lands in the same transaction."""
+    clicks_stored.send(rows=insert_clicks(rows))
+
+
+def store_impressions(counts: dict[tuple[int, int, int, int], int]) -> None:
+    """Add impression counts, then announce them (CPM earns on them), before the caller's commit."""
+    add_impression_counts(counts)
+    impressions_counted.send(counts=counts)
+
+
 def _store_click_batch(conn, entries) -> int:
     rows = [json.loads(fields[b"c"]) for _, fields in entries]
     ids = [entry_id for entry_id, _ in entries]
     for row, unique in zip(rows, claim_unique(conn, rows)):
         row["is_unique"] = unique
     try:
-        insert_clicks(rows)
+        store_clicks(rows)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -72,7 +85,7 @@ def _store_one_by_one(conn, rows: list[dict]) -> None:
     not block the stream: store the others, and park the refused one in a dead-letter stream."""
     for row in rows:
         try:
-            insert_clicks([row])
+            store_clicks([row])
             db.session.commit()
         except IntegrityError as refused:
             db.session.rollback()
@@ -113,7 +126,7 @@ def flush_impressions() -> int:
             creative_id, link_id, publisher_id, hour = (int(part) for part in field.decode().split(":"))
             counts[(creative_id, link_id, publisher_id, hour)] = int(value)
         if mark_batch_flushed(key.rsplit(":", 1)[-1]):
-            add_impression_counts(counts)
+            store_impressions(counts)
             added += sum(counts.values())
         db.session.commit()
         conn.delete(key)
