@@ -1,4 +1,5 @@
 """Commissions earned from events, and their review."""
+from portal.conversions import paid_traffic  # noqa: F401  (subscribes CPC and CPM pricing to the tracker's signals)
 
 
 def blueprints() -> tuple:

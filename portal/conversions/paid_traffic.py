@@ -1,7 +1,8 @@
 """Conversions paid on traffic itself: CPC per click and CPM per thousand impressions.
 
-Called from the tracker's idempotent writes (`portal.tracking.store`) in the flush's transaction, for
-clicks actually inserted and impression counts actually added, so a repeated flush pays nothing twice."""
+Subscribed to the tracker's `clicks_stored` and `impressions_counted` (`portal.signals`), which the flush
+sends in its transaction for clicks actually inserted and impression counts actually added, so a
+repeated flush pays nothing twice."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -17,6 +18,7 @@ from portal.conversions.throttles import Throttling, load_throttles
 from portal.extensions import db
 from portal.links.models import TrackingLink
 from portal.network.models import Offer, PayoutType
+from portal.signals import clicks_stored, impressions_counted
 from portal.tracking.models import ImpressionCount
 from portal.types import utcnow
 
@@ -49,9 +51,19 @@ def cpc_plans(clicks: list[dict]) -> dict[tuple[int, int], tuple[Offer, Plan]]:
     return _plans({(c["publisher_id"], c["offer_id"]) for c in paid}, PayoutType.CPC) if paid else {}
 
 
-def convert_clicks(clicks: list[dict], plans: dict[tuple[int, int], tuple[Offer, Plan]] | None = None) -> list[dict]:
+@clicks_stored.connect
+def _on_clicks_stored(sender, *, rows: list[dict]) -> None:
+    convert_clicks(rows)
+
+
+@impressions_counted.connect
+def _on_impressions_counted(sender, *, counts: dict[tuple[int, int, int, int], int]) -> None:
+    convert_impressions({link_id for _, link_id, _, _ in counts})
+
+
+def convert_clicks(clicks: list[dict]) -> list[dict]:
     """One CPC conversion per unique, human, unblocked click (rows as just inserted) on a CPC plan."""
-    plans = cpc_plans(clicks) if plans is None else plans
+    plans = cpc_plans(clicks)
     if not plans:
         return []
     throttling = Throttling(load_throttles({p for p, _ in plans}, {o for _, o in plans}))

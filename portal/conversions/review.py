@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 from portal.audit.service import diff, record, snapshot
 from portal.conversions.models import Conversion, ConversionChange, ConversionStatus
 from portal.extensions import db
-from portal.reports.rollups import mark_dirty
+from portal.signals import hours_touched
 from portal.types import AMOUNT_LIMIT, MONEY_SCALE
 
 MAX_REASON = 500
@@ -93,7 +93,7 @@ def apply_review_change(
     elif status is not None:
         conversion.rejection_reason = ""
     db.session.add(change)
-    mark_dirty([conversion.created_at])  # the report rollups of its hour refresh
+    hours_touched.send(times=[conversion.created_at])
     record(actor_id, action, conversion, diff(before, snapshot(conversion, AUDITED_FIELDS)))
     db.session.flush()
     return change

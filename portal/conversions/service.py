@@ -22,7 +22,7 @@ from portal.conversions.plans import Plan, choose_plan, custom_payouts_by_publis
 from portal.conversions.throttles import Throttling, load_throttles
 from portal.extensions import db
 from portal.network.models import CustomPayout, CustomThrottle, Offer, OfferEvent, PayoutType, RevenueType
-from portal.reports.rollups import mark_dirty
+from portal.signals import hours_touched
 from portal.sql import (
     any_of,
     any_of_param,
@@ -56,7 +56,7 @@ def record_conversions(rows: list[dict]) -> list[dict]:
     else:
         ids = dict(insert_rows(table, rows, ["source_key"], [table.c.source_key, table.c.id]))
     inserted = [{**row, "id": ids[row["source_key"]]} for row in rows if row["source_key"] in ids]
-    mark_dirty(row["created_at"] for row in inserted)  # the report rollups of these hours refresh
+    hours_touched.send(times=[row["created_at"] for row in inserted])
     if inserted and not on_postgresql():  # PostgreSQL wrote them in the same statement
         run(_first_changes_statement(), {"ids": [row["id"] for row in inserted]})
     return inserted

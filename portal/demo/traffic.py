@@ -20,9 +20,9 @@ from portal.extensions import db
 from portal.links.models import MarketingSource, TrackingLink
 from portal.network.models import Offer
 from portal.subids.models import BlockedSubId, SubId
+from portal.tracking.jobs import store_clicks, store_impressions
 from portal.tracking.models import Click, ImpressionCount
 from portal.tracking.service import hash_ip, hour_epoch
-from portal.tracking.store import add_impression_counts, insert_clicks
 
 DEMO_SEED = 20_240_917
 
@@ -136,9 +136,9 @@ def seed_traffic(profiles: list[LinkProfile], days: int, now: datetime, rng: ran
                     views = count * rng.randint(45, 110) + round(rng.randint(8, 40) * elapsed / 3600)
                     impressions[(link.creative_id, link.link_id, link.publisher_id, hour_epoch(hour))] = views
         clicks.sort(key=lambda c: c["click_id"])
-        insert_clicks(clicks)  # the same idempotent write the tracker's flush uses
+        store_clicks(clicks)  # the same idempotent write the tracker's flush uses
         counts[Click.__tablename__] += len(clicks)
-        add_impression_counts(impressions)  # the tracker's own counters
+        store_impressions(impressions)  # the tracker's own counters
         counts[ImpressionCount.__tablename__] += len(impressions)
         on_day()
     counts += funnel.send()

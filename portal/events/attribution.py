@@ -5,12 +5,12 @@ import functools
 import uuid
 from typing import Iterable, NamedTuple
 
-from flask import current_app
 from sqlalchemy import select
 
 from portal.events.models import Player
 from portal.network.models import Offer
 from portal.sql import any_of_param, dialect_name, run
+from portal.tracking.jobs import store_buffered_clicks
 from portal.tracking.models import Click
 
 _CHUNK = 1000
@@ -29,14 +29,15 @@ def attributable_clicks(advertiser_id: int, click_ids: Iterable[uuid.UUID]) -> d
     """The clicks among `click_ids` that may credit an event of this advertiser.
 
     A click counts only if it exists, is not blocked and belongs to one of the advertiser's offers. Clicks
-    not yet in the database may still sit in the Redis buffer: those are flushed once and looked up again."""
+    not yet in the database may still sit in the Redis buffer: the buffer is stored once, in the caller's
+    transaction (the event then lands with its click, which the rollups join), and looked up again."""
     wanted = set(click_ids)
     if not wanted:
         return {}
     found = _load_clicks(wanted)
     missing = wanted - found.keys()
     if missing:
-        _flush_click_buffer()  # even when it moved nothing, the scheduled flush may just have done so
+        store_buffered_clicks()  # even when it stored nothing, the scheduled flush may just have done so
         found.update(_load_clicks(missing))
     return {
         click_id: Source(click_id, link_id, publisher_id, offer_id)
@@ -63,14 +64,6 @@ def _clicks_statement(dialect: str):
         .join(offers, offers.c.id == clicks.c.offer_id)
         .where(any_of_param(clicks.c.click_id, "ids", dialect))
     )
-
-
-def _flush_click_buffer() -> int:
-    """Run the click flush in its own app context: it commits, and must not commit the caller's session."""
-    from portal.tracking.jobs import flush_clicks
-
-    with current_app.app_context():
-        return flush_clicks()
 
 
 def attribute(player: Player | None, click: Source | None) -> Source | None:

@@ -40,7 +40,7 @@ from portal.events.schemas import (
 )
 from portal.extensions import db
 from portal.jsontext import compact_json
-from portal.reports.rollups import mark_dirty
+from portal.signals import hours_touched
 from portal.sql import any_of_param, dialect_name, insert_rows, run
 from portal.types import utcnow
 
@@ -137,7 +137,7 @@ def ingest(advertiser_id: int, payload: Any) -> IngestResult:
         rows.append(_event_row(advertiser_id, p, player.id if player else None, source, received_at))
         sources.append(source)
     _insert_events(advertiser_id, live, rows)
-    mark_dirty(row["occurred_at"] for row in rows)  # the report rollups of these hours refresh
+    hours_touched.send(times=[row["occurred_at"] for row in rows])
     # Only events inserted now earn: a repeat or a key lost to a concurrent request earned already.
     convert_events(advertiser_id, [
         _earning_event(row, source) for p, row, source in zip(live, rows, sources, strict=True)

@@ -1,4 +1,5 @@
 """The report builder, saved presets and token pulls."""
+from portal.reports import rollups  # noqa: F401  (subscribes the rollups to `hours_touched`)
 
 
 def blueprints() -> tuple:

@@ -1,7 +1,8 @@
 """Keep the hourly report rollups in step with the raw rows.
 
-Writers of raw rows (click / impression flush, event ingest, conversion changes) call `mark_dirty`
-with the times they touched: one cheap insert in their own transaction. The scheduled
+Writers of raw rows (click / impression flush, event ingest, conversion changes) announce the times
+they touched with `portal.signals.hours_touched`; `mark_dirty` receives it: one cheap insert in their
+own transaction. The scheduled
 `refresh_rollups` job recomputes exactly those UTC hours from the raw rows, so a refresh is
 idempotent, safe to retry, and an incremental refresh equals a rebuild by construction."""
 from __future__ import annotations
@@ -24,6 +25,7 @@ from portal.links.models import TrackingLink
 from portal.network.models import Offer
 from portal.queues import background_job
 from portal.reports.models import ReportDirtyHour, ReportFailedHour, ReportRollup
+from portal.signals import hours_touched
 from portal.sql import insert_rows, insert_statement
 from portal.tracking.models import Click, ImpressionCount
 from portal.types import Money, utcnow
@@ -69,6 +71,12 @@ def mark_dirty(times: Iterable[datetime | None]) -> None:
         if memo is None or memo[0] is not current:
             memo = session.info[_MARKED] = (current, set())
         memo[1].update(hours)
+
+
+@hours_touched.connect
+def _on_hours_touched(sender, *, times: Iterable[datetime | None]) -> None:
+    """Connected once, at import (the reports package imports this module): every app and worker shares it."""
+    mark_dirty(times)
 
 
 def _money_sum(expression):

@@ -6,12 +6,17 @@ import logging
 import os
 import socket
 import uuid
+from contextlib import nullcontext
 
 from flask import current_app
+from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from portal.extensions import db
 from portal.queues import background_job, redis_connection
+from portal.signals import clicks_stored, impressions_counted
+from portal.sql import on_postgresql
 from portal.tracking.buffer import (
     CLICK_DEAD_LETTERS,
     CLICK_GROUP,
@@ -50,13 +55,30 @@ def _ensure_group(conn) -> None:
             raise
 
 
-def _store_click_batch(conn, entries) -> int:
+def store_clicks(rows: list[dict]) -> None:
+    """The flush's write, before its commit: insert the clicks, then announce the ones new (CPC earns on
+    them) so that whatever follows lands in the same transaction."""
+    clicks_stored.send(rows=insert_clicks(rows))
+
+
+def store_impressions(counts: dict[tuple[int, int, int, int], int]) -> None:
+    """Add impression counts, then announce them (CPM earns on them), before the caller's commit."""
+    add_impression_counts(counts)
+    impressions_counted.send(counts=counts)
+
+
+def _decided_rows(conn, entries) -> tuple[list[dict], list]:
+    """The buffered clicks of these stream entries, each with its unique flag decided, and the entry ids."""
     rows = [json.loads(fields[b"c"]) for _, fields in entries]
-    ids = [entry_id for entry_id, _ in entries]
     for row, unique in zip(rows, claim_unique(conn, rows)):
         row["is_unique"] = unique
+    return rows, [entry_id for entry_id, _ in entries]
+
+
+def _store_click_batch(conn, entries) -> int:
+    rows, ids = _decided_rows(conn, entries)
     try:
-        insert_clicks(rows)
+        store_clicks(rows)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -72,7 +94,7 @@ def _store_one_by_one(conn, rows: list[dict]) -> None:
     not block the stream: store the others, and park the refused one in a dead-letter stream."""
     for row in rows:
         try:
-            insert_clicks([row])
+            store_clicks([row])
             db.session.commit()
         except IntegrityError as refused:
             db.session.rollback()
@@ -101,6 +123,59 @@ def flush_clicks(batch_size: int = 2000, max_batches: int = 100, reclaim_after_m
     return flushed
 
 
+def store_buffered_clicks(batch_size: int = 2000, max_batches: int = 100) -> int:
+    """The click flush as a step of the caller's transaction, which commits it: store the new buffered
+    clicks, and what follows them, without committing. Their entries are acknowledged when the caller
+    commits; if it rolls back, or the database refuses a batch, they stay pending for the scheduled flush
+    to reclaim (storing is idempotent). Returns how many clicks were stored."""
+    conn = redis_connection()
+    _ensure_group(conn)
+    consumer, stored = _consumer(), []
+    for _ in range(max_batches):
+        reply = conn.xreadgroup(CLICK_GROUP, consumer, {CLICK_STREAM: ">"}, count=batch_size)
+        if not reply or not reply[0][1]:
+            break
+        rows, ids = _decided_rows(conn, reply[0][1])
+        try:
+            with _unless_refused():
+                store_clicks(rows)
+        except IntegrityError:
+            continue  # the scheduled flush stores its other clicks and parks the refused one
+        stored += ids
+    if stored:
+        session = db.session()
+        session.info.setdefault(_ACK_ON_COMMIT, []).append((session.get_transaction(), conn, stored))
+    return len(stored)
+
+
+def _unless_refused():
+    """Scope a write so that its refusal does not undo the caller's writes: a savepoint on PostgreSQL, where
+    an error aborts the whole transaction. SQLite undoes just the failed statement, and there a savepoint
+    opened before any write would itself start, and on release commit, the transaction (pysqlite)."""
+    return db.session.begin_nested() if on_postgresql() else nullcontext()
+
+
+_ACK_ON_COMMIT = "tracklane.click_entries_to_ack"  # session.info: [(root transaction, redis, entry ids)]
+
+
+@event.listens_for(Session, "after_commit")
+def _acknowledge_committed_clicks(session) -> None:
+    if session.in_nested_transaction() or _ACK_ON_COMMIT not in session.info:
+        return
+    root = session.get_transaction()
+    for transaction, conn, ids in session.info.pop(_ACK_ON_COMMIT):
+        if transaction is root:
+            conn.xack(CLICK_STREAM, CLICK_GROUP, *ids)
+            conn.xdel(CLICK_STREAM, *ids)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_uncommitted_clicks(session, transaction) -> None:
+    """Rolled back or closed without a commit: the entries stay pending, for the scheduled flush."""
+    if transaction.parent is None:
+        session.info.pop(_ACK_ON_COMMIT, None)
+
+
 def flush_impressions() -> int:
     """Add buffered impression counters to the hourly table; returns how many impressions were added."""
     conn = redis_connection()
@@ -113,7 +188,7 @@ def flush_impressions() -> int:
             creative_id, link_id, publisher_id, hour = (int(part) for part in field.decode().split(":"))
             counts[(creative_id, link_id, publisher_id, hour)] = int(value)
         if mark_batch_flushed(key.rsplit(":", 1)[-1]):
-            add_impression_counts(counts)
+            store_impressions(counts)
             added += sum(counts.values())
         db.session.commit()
         conn.delete(key)

@@ -21,8 +21,8 @@ from uuid_utils.compat import uuid7
 
 from portal.extensions import db
 from portal.tracking import buffer
+from portal.tracking.jobs import store_clicks, store_impressions
 from portal.tracking.models import Click
-from portal.tracking.store import add_impression_counts, insert_clicks
 
 if TYPE_CHECKING:
     from portal.tracking.targets import LinkTarget
@@ -148,7 +148,7 @@ def _write_click_now(row: dict, human: bool) -> None:
                 Click.created_at > created - timedelta(seconds=buffer.UNIQUE_WINDOW_SECONDS),
             ).limit(1)
         )
-    insert_clicks([{**row, "is_unique": human and earlier is None}])
+    store_clicks([{**row, "is_unique": human and earlier is None}])
     db.session.commit()
 
 
@@ -164,5 +164,5 @@ def record_impression(app: Flask, creative_id: int, link_id: int, publisher_id: 
     except RedisError:
         log.warning("Redis unreachable; impression written straight to the database")
         with app.app_context():
-            add_impression_counts({(creative_id, link_id, publisher_id, hour): 1})
+            store_impressions({(creative_id, link_id, publisher_id, hour): 1})
             db.session.commit()

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from redis import Redis
 from sqlalchemy import select
 
 from portal.conversions.models import Conversion, ConversionChange, ConversionStatus
@@ -72,17 +73,17 @@ def test_unique_human_unblocked_clicks_earn_once_each(client, cpc_link):
 def test_a_flush_retried_after_a_crash_pays_each_click_once(client, cpc_link, monkeypatch):
     for n in range(5):
         visit(client, cpc_link, f"10.0.1.{n}")
-    real_store = jobs.insert_clicks
+    real_store = jobs.store_clicks
 
     def store_then_die(rows):
         real_store(rows)
         db.session.commit()
         raise SystemExit("worker killed before acknowledging")
 
-    monkeypatch.setattr(jobs, "insert_clicks", store_then_die)
+    monkeypatch.setattr(jobs, "store_clicks", store_then_die)
     with pytest.raises(SystemExit):
         jobs.flush_clicks(batch_size=3)
-    monkeypatch.setattr(jobs, "insert_clicks", real_store)
+    monkeypatch.setattr(jobs, "store_clicks", real_store)
     db.session.rollback()
     assert len(conversions()) == 3
     assert jobs.flush_clicks(reclaim_after_ms=0) == 5
@@ -167,3 +168,11 @@ def test_an_impression_flush_retried_after_a_crash_pays_nothing_twice(cpm_banner
     jobs.flush_impressions()  # the sealed batch is found again and skipped
     assert len(conversions()) == 3
     assert sorted(c.rejection_reason for c in conversions()) == ["", "", ""]
+
+
+def test_a_click_written_straight_to_the_database_while_redis_is_down_earns_cpc_once(app, client, cpc_link, monkeypatch):
+    monkeypatch.setitem(app.extensions, "tracklane.tracking_redis", Redis.from_url("redis://127.0.0.1:1/0"))
+    visit(client, cpc_link, "10.0.4.1")
+    visit(client, cpc_link, "10.0.4.1")  # not unique
+    monkeypatch.undo()
+    assert [(c.payout_type, c.payout, c.link_id) for c in conversions()] == [(PayoutType.CPC, D("0.1200"), cpc_link.id)]

@@ -1,4 +1,5 @@
 """Lifetime attribution: the click behind a player's first attributed event credits all its events."""
+import json
 import uuid
 from urllib.parse import parse_qs, urlsplit
 
@@ -6,8 +7,11 @@ import pytest
 from sqlalchemy import select
 
 from portal.events.models import Event, Player
+from portal.events.service import ingest
 from portal.extensions import db
-from portal.tracking.buffer import pending_clicks
+from portal.queues import redis_connection
+from portal.tracking import jobs
+from portal.tracking.buffer import CLICK_DEAD_LETTERS, pending_clicks, push_click
 from portal.tracking.models import Click
 from portal.tracking.targets import clear_cache
 from tests.events.conftest import deposit
@@ -122,3 +126,25 @@ def test_a_click_still_in_the_redis_buffer_is_flushed_and_found(send, buffered_c
     assert pending_clicks() == 0
     [event] = events_of("p-1")
     assert (event.publisher_id, event.link_id, event.offer_id) == (link.publisher_id, link.id, link.offer_id)
+
+
+def test_a_buffered_click_is_stored_in_the_events_transaction_and_only_kept_if_it_commits(advertiser, buffered_click_id):
+    click_id, link = buffered_click_id
+    ingest(advertiser.id, deposit(click_id=click_id))
+    assert db.session.get(Click, uuid.UUID(click_id)).link_id == link.id  # stored with the event, uncommitted
+    db.session.rollback()  # the request failed: nothing it wrote is kept, the click included …
+    db.session.expire_all()
+    assert db.session.get(Click, uuid.UUID(click_id)) is None
+    assert pending_clicks() == 1  # … which still waits in the buffer
+    assert jobs.flush_clicks(reclaim_after_ms=0) == 1  # for the scheduled flush
+    assert db.session.get(Click, uuid.UUID(click_id)) is not None and pending_clicks() == 0
+
+
+def test_a_buffered_click_the_database_refuses_leaves_the_event_unattributed_and_goes_to_dead_letters(app, send):
+    refused = {"click_id": str(uuid.uuid4()), "link_id": 999_999, "publisher_id": 999_999, "offer_id": 999_999,
+               "ip_hash": "h", "is_bot": False, "is_blocked": False, "created_at": "2026-11-10T09:00:00+00:00"}
+    push_click(app, json.dumps(refused))
+    assert send({"type": "registration", "player_id": "p-1", "click_id": refused["click_id"]}).status_code == 202
+    [event] = events_of("p-1")
+    assert event.publisher_id is None and event.click_id == uuid.UUID(refused["click_id"])
+    assert jobs.flush_clicks(reclaim_after_ms=0) == 1 and redis_connection().xlen(CLICK_DEAD_LETTERS) == 1

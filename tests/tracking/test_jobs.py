@@ -37,17 +37,17 @@ def test_clicks_wait_in_the_buffer_until_flushed(client, link):
 def test_a_flush_that_dies_mid_batch_is_retried_without_duplicates(client, link, monkeypatch):
     for n in range(5):
         browser(client, f"/api/v1/track/click/{link.public_id}?sub1=s{n}")
-    real_store = jobs.insert_clicks
+    real_store = jobs.store_clicks
 
     def store_then_die(rows):
         real_store(rows)
         db.session.commit()  # the rows reach the database …
         raise SystemExit("worker killed")  # … but the worker dies before acknowledging the batch
 
-    monkeypatch.setattr(jobs, "insert_clicks", store_then_die)
+    monkeypatch.setattr(jobs, "store_clicks", store_then_die)
     with pytest.raises(SystemExit):
         jobs.flush_clicks(batch_size=3)
-    monkeypatch.setattr(jobs, "insert_clicks", real_store)
+    monkeypatch.setattr(jobs, "store_clicks", real_store)
     db.session.rollback()
     assert click_count() == 3
     # A later flush reclaims the unacknowledged batch and stores it again: no loss, no duplicates.
@@ -64,7 +64,7 @@ def test_a_batch_decided_again_after_a_crash_keeps_its_unique_flags(client, link
     def die(rows):
         raise SystemExit("worker killed before the batch reached the database")
 
-    monkeypatch.setattr(jobs, "insert_clicks", die)
+    monkeypatch.setattr(jobs, "store_clicks", die)
     with pytest.raises(SystemExit):
         jobs.flush_clicks()  # the uniqueness slots are taken, the rows are not stored
     monkeypatch.undo()

@@ -1,0 +1,21 @@
+"""What a lower layer announces after its writes; the interested domain subscribes.
+
+Receivers run synchronously in the sender's thread and database transaction (blinker, which Flask
+ships), so whatever they write commits or rolls back with the writes that caused it."""
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+# Raw rows at these times changed (`times`: a list of datetimes, None meaning now). Reports subscribes:
+# the rollups of those hours refresh.
+hours_touched = _signals.signal("hours-touched")
+
+# Clicks were stored (`rows`: exactly the rows inserted now, never ones a retried flush had stored
+# already). Conversions subscribes: CPC clicks earn.
+clicks_stored = _signals.signal("clicks-stored")
+
+# Impressions were added to the hourly counters (`counts`: (creative_id, link_id, publisher_id,
+# hour_epoch) -> n, only counts actually added). Conversions subscribes: CPM thousands earn.
+impressions_counted = _signals.signal("impressions-counted")
