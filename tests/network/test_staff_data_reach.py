@@ -169,6 +169,7 @@ def test_reports_show_only_the_rows_in_reach(manager_client, world):
             assert_nothing_outside(page, f"{url} {headers}")
     page = body(manager_client.get(report_url(world, dim=["publisher"])))
     assert "<td>Mine Media</td>" in page
+    assert "The publishers and advertisers you manage" in page and "Every publisher and advertiser" not in page
     foreign = report_url(world, dim=["publisher"], f_publisher=[str(world["pub"]["out"].id)])
     assert totals(body(manager_client.get(foreign))) == ["0", "0.00"]
 
