@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Callable, Mapping
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select
@@ -62,9 +62,6 @@ class LogFilter:
             "link": self.link,
         }
         return {name: value for name, value in args.items() if value}
-
-    def to_query(self) -> str:
-        return urlencode(self.to_args())
 
 
 def _day(args: Mapping[str, str], name: str) -> date | None:
