@@ -1,0 +1,153 @@
+"""The shape between packages, walked from the source so it stays true.
+
+Each domain package sits in one layer of LAYERS and imports only packages in lower layers, so the package
+import graph has no cycles. Upward needs go through a signal (portal/signals.py) or a session hook owned by
+the higher package, never through an import written inside a function. Portal-level modules are the shared
+helpers every domain uses: they import no domain package, except the app factory that wires them all."""
+from __future__ import annotations
+
+import ast
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+PORTAL = Path(__file__).resolve().parent.parent / "portal"
+
+# Lowest first: a package may import only the packages before it.
+LAYERS = (
+    "ops",
+    "accounts",
+    "audit",
+    "network",
+    "creatives",
+    "links",
+    "subids",
+    "tracking",
+    "events",
+    "conversions",
+    "reports",
+    "logs",
+    "exports",
+    "rewards",
+    "dashboard",
+    "demo",
+)
+APP_FACTORY = PORTAL / "__init__.py"
+
+
+@dataclass(frozen=True)
+class Import:
+    path: Path
+    line: int
+    target: str  # the domain package imported
+    in_function: bool
+
+    def __str__(self) -> str:
+        where = " inside a function" if self.in_function else ""
+        return f"{self.path.relative_to(PORTAL.parent)}:{self.line} imports portal.{self.target}{where}"
+
+
+def _package_of(path: Path) -> str | None:
+    parts = path.relative_to(PORTAL).parts
+    return parts[0] if len(parts) > 1 else None
+
+
+def _module_name(path: Path) -> list[str]:
+    parts = ["portal", *path.relative_to(PORTAL).with_suffix("").parts]
+    return parts[:-1] if parts[-1] == "__init__" else parts
+
+
+def _absolute(node: ast.ImportFrom, path: Path) -> list[str]:
+    if not node.level:
+        base = node.module or ""
+    else:
+        package = _module_name(path) if path.name == "__init__.py" else _module_name(path)[:-1]
+        package = package[: len(package) - (node.level - 1)]
+        base = ".".join([*package, *([node.module] if node.module else [])])
+    return [f"{base}.{alias.name}" for alias in node.names]
+
+
+def _domain(module: str) -> str | None:
+    parts = module.split(".")
+    if parts[0] == "portal" and len(parts) > 1 and (PORTAL / parts[1] / "__init__.py").exists():
+        return parts[1]
+    return None
+
+
+def _function_bodies(tree: ast.AST) -> set[ast.AST]:
+    inside = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            inside.update(ast.walk(node))
+    return inside
+
+
+def imports_of(path: Path) -> list[Import]:
+    """Every import of a domain package other than the file's own, with where it is written."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    in_functions = _function_bodies(tree)
+    own = _package_of(path)
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            modules = _absolute(node, path)
+        else:
+            continue
+        for target in sorted({_domain(module) for module in modules} - {None, own}):
+            found.append(Import(path, node.lineno, target, node in in_functions))
+    return found
+
+
+def all_imports() -> list[Import]:
+    return [found for path in sorted(PORTAL.rglob("*.py")) for found in imports_of(path)]
+
+
+def test_every_domain_package_has_a_layer():
+    packages = {path.parent.name for path in PORTAL.glob("*/__init__.py")}
+    assert packages == set(LAYERS)
+
+
+def test_domain_packages_import_only_lower_layers():
+    upward = [
+        str(found) for found in all_imports()
+        if (own := _package_of(found.path)) and LAYERS.index(found.target) >= LAYERS.index(own)
+    ]
+    assert upward == []
+
+
+def test_no_domain_import_is_written_inside_a_function():
+    hidden = [str(found) for found in all_imports() if found.in_function and _package_of(found.path)]
+    assert hidden == []
+
+
+def test_shared_portal_modules_import_no_domain_package():
+    reaching = [
+        str(found) for found in all_imports()
+        if _package_of(found.path) is None and found.path != APP_FACTORY
+    ]
+    assert reaching == []
+
+
+def test_the_walk_sees_every_kind_of_import(tmp_path, monkeypatch):
+    """The walker itself: absolute, relative and function-level imports are all found."""
+    package = tmp_path / "portal" / "links"
+    package.mkdir(parents=True)
+    (tmp_path / "portal" / "tracking").mkdir()
+    (tmp_path / "portal" / "tracking" / "__init__.py").write_text("")
+    (package / "__init__.py").write_text("")
+    module = package / "views.py"
+    module.write_text(
+        "from portal.tracking.models import Click\n"
+        "from ..tracking import jobs\n"
+        "from . import forms\n"
+        "def view():\n"
+        "    import portal.tracking.service\n"
+    )
+    monkeypatch.setattr(sys.modules[__name__], "PORTAL", tmp_path / "portal")
+    assert [(found.line, found.target, found.in_function) for found in imports_of(module)] == [
+        (1, "tracking", False),
+        (2, "tracking", False),
+        (5, "tracking", True),
+    ]
