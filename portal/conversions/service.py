@@ -18,10 +18,10 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from portal.conversions import commission
 from portal.conversions.models import Conversion, ConversionChange, ConversionStatus, RevShareBalance
-from portal.conversions.plans import Plan, choose_plan, custom_payouts_by_publisher
 from portal.conversions.throttles import Throttling, load_throttles
 from portal.extensions import db
 from portal.network.models import CustomPayout, CustomThrottle, Offer, OfferEvent, PayoutType, RevenueType
+from portal.network.plans import Plan, choose_plan, custom_payouts_by_publisher
 from portal.signals import hours_touched
 from portal.sql import (
     any_of,
