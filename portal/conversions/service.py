@@ -1,7 +1,8 @@
 """Creating conversions, and the engine that prices events. Flushes, never commits.
 
-`record_conversions` is the one place a conversion row is written: the event engine (`convert_events`),
-the click and impression flushes (`portal.conversions.paid_traffic`) and the demo all go through it."""
+`record_conversions` is the one place a conversion row is written: the event engine (`convert_events`,
+subscribed to `portal.signals.events_accepted`), the click and impression flushes
+(`portal.conversions.paid_traffic`) and the demo all go through it."""
 from __future__ import annotations
 
 import functools
@@ -19,10 +20,11 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from portal.conversions import commission
 from portal.conversions.models import Conversion, ConversionChange, ConversionStatus, RevShareBalance
 from portal.conversions.throttles import Throttling, load_throttles
+from portal.events.models import AcceptedEvent
 from portal.extensions import db
 from portal.network.models import CustomPayout, CustomThrottle, Offer, OfferEvent, PayoutType, RevenueType
 from portal.network.plans import Plan, choose_plan, custom_payouts_by_publisher
-from portal.signals import hours_touched
+from portal.signals import events_accepted, hours_touched
 from portal.sql import (
     any_of,
     any_of_param,
@@ -131,23 +133,12 @@ def conversion_row(
 # Events ---------------------------------------------------------------------------------------------
 
 
-class EarningEvent(NamedTuple):
-    """An event just stored, with the click its player is attributed to (a tuple: one per event, made fast)."""
-
-    event_id: uuid.UUID
-    type: str
-    properties: dict
-    player_id: int | None
-    click_id: uuid.UUID | None
-    link_id: int | None
-    publisher_id: int | None
-    offer_id: int | None
-    amount: Decimal | None
-    currency: str | None
-    occurred_at: datetime
+@events_accepted.connect
+def _on_events_accepted(sender, *, advertiser_id: int, events: list[AcceptedEvent]) -> None:
+    convert_events(advertiser_id, events)
 
 
-def convert_events(advertiser_id: int, events: list[EarningEvent]) -> list[dict]:
+def convert_events(advertiser_id: int, events: list[AcceptedEvent]) -> list[dict]:
     """Create the conversions earned by events just stored (never repeats); returns the rows created.
 
     Everything the rules need is loaded in a few queries for the whole batch."""
@@ -191,7 +182,7 @@ class _Context:
         self.balances: dict[tuple[int, int, str], _Balance] = {}
 
     @classmethod
-    def load(cls, advertiser_id: int, events: list[EarningEvent]) -> _Context:
+    def load(cls, advertiser_id: int, events: list[AcceptedEvent]) -> _Context:
         ctx = cls()
         offer_ids = {e.offer_id for e in events}
         publisher_ids = {e.publisher_id for e in events}
@@ -246,12 +237,12 @@ class _Context:
         )
         return ctx
 
-    def _offer_event(self, offer_id: int, event: EarningEvent) -> _EventTerms | None:
+    def _offer_event(self, offer_id: int, event: AcceptedEvent) -> _EventTerms | None:
         if event.type == commission.CHARGEBACK:
             return self.offer_events.get((offer_id, commission.CHARGEBACK)) or self.offer_events.get((offer_id, "deposit"))
         return self.offer_events.get((offer_id, commission.offer_event_code(event.type, event.properties)))
 
-    def convert(self, e: EarningEvent) -> dict | None:
+    def convert(self, e: AcceptedEvent) -> dict | None:
         offer = self.offers.get(e.offer_id)
         offer_event = self._offer_event(e.offer_id, e) if offer is not None else None
         if offer_event is None:
@@ -304,7 +295,7 @@ class _Context:
             self.throttling.settle(row, offer_event.id, subs, manual, CURRENCY_REASON if mixed else "")
         return row
 
-    def _ngr_base(self, e: EarningEvent) -> Decimal:
+    def _ngr_base(self, e: AcceptedEvent) -> Decimal:
         balance = self.balances[(e.publisher_id, e.offer_id, e.currency)]
         base, balance.carried = commission.carry_over(balance.carried, e.amount)
         if balance.carried == commission.CARRY_FLOOR:
