@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 
 from portal.conversions import commission
 from portal.conversions.models import Conversion, ConversionStatus
-from portal.conversions.service import conversion_row, record_conversions
+from portal.conversions.pricing import conversion_row
+from portal.conversions.service import record_conversions
 from portal.conversions.throttles import Throttling, load_throttles
 from portal.extensions import db
 from portal.links.models import TrackingLink
