@@ -19,3 +19,7 @@ clicks_stored = _signals.signal("clicks-stored")
 # Impressions were added to the hourly counters (`counts`: (creative_id, link_id, publisher_id,
 # hour_epoch) -> n, only counts actually added). Conversions subscribes: CPM thousands earn.
 impressions_counted = _signals.signal("impressions-counted")
+
+# Events were stored (`advertiser_id`; `events`: a `portal.events.models.AcceptedEvent` for exactly each event
+# inserted now, never a repeat nor one whose key another request stored first). Conversions subscribes: they earn.
+events_accepted = _signals.signal("events-accepted")

@@ -1,5 +1,7 @@
 """Commissions earned from events, and their review."""
-from portal.conversions import paid_traffic  # noqa: F401  (subscribes CPC and CPM pricing to the tracker's signals)
+# Importing the package subscribes pricing to what lower layers announce (portal.signals): events to
+# events_accepted (service), CPC and CPM to the tracker's clicks_stored and impressions_counted (paid_traffic).
+from portal.conversions import paid_traffic, service  # noqa: F401
 
 
 def blueprints() -> tuple:

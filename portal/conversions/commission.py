@@ -22,8 +22,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
 from portal.conversions.models import ConversionStatus
-from portal.conversions.plans import Plan
 from portal.network.models import PayoutType, RevenueType, ThrottleStatus
+from portal.network.plans import Plan
 from portal.types import MONEY_LIMIT, MONEY_QUANTUM
 
 ZERO = Decimal("0")

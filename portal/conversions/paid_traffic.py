@@ -10,14 +10,14 @@ from collections import defaultdict
 from sqlalchemy import func, select
 
 from portal.conversions import commission
-from portal.conversions.models import Conversion
-from portal.conversions.plans import Plan, choose_plan, custom_payouts_by_publisher
-from portal.conversions.models import ConversionStatus
-from portal.conversions.service import conversion_row, record_conversions
+from portal.conversions.models import Conversion, ConversionStatus
+from portal.conversions.pricing import conversion_row
+from portal.conversions.service import record_conversions
 from portal.conversions.throttles import Throttling, load_throttles
 from portal.extensions import db
 from portal.links.models import TrackingLink
 from portal.network.models import Offer, PayoutType
+from portal.network.plans import Plan, choose_plan, custom_payouts_by_publisher
 from portal.signals import clicks_stored, impressions_counted
 from portal.tracking.models import ImpressionCount
 from portal.types import utcnow

@@ -4,6 +4,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import JSON, Index, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
@@ -58,3 +59,20 @@ class Event(db.Model):
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     properties: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class AcceptedEvent(NamedTuple):
+    """An event just stored, with the click it is credited to: what `portal.signals.events_accepted` carries
+    (a tuple: one per event, made fast)."""
+
+    event_id: uuid.UUID
+    type: str
+    properties: dict
+    player_id: int | None
+    click_id: uuid.UUID | None
+    link_id: int | None
+    publisher_id: int | None
+    offer_id: int | None
+    amount: Decimal | None
+    currency: str | None
+    occurred_at: datetime

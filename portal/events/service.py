@@ -19,9 +19,8 @@ from flask import current_app
 from sqlalchemy import bindparam, select
 from uuid_utils.compat import uuid7
 
-from portal.conversions.service import EarningEvent, convert_events
 from portal.events.attribution import attributable_clicks, attribute
-from portal.events.models import Event
+from portal.events.models import AcceptedEvent, Event
 from portal.events.players import (
     Identity,
     identity_key,
@@ -40,7 +39,7 @@ from portal.events.schemas import (
 )
 from portal.extensions import db
 from portal.jsontext import compact_json
-from portal.signals import hours_touched
+from portal.signals import events_accepted, hours_touched
 from portal.sql import any_of_param, dialect_name, insert_rows, run
 from portal.types import utcnow
 
@@ -113,9 +112,11 @@ def parse_payload(body: bytes) -> Any:
 
 
 def ingest(advertiser_id: int, payload: Any) -> IngestResult:
-    """Validate, attribute and store the events of one request body for one advertiser.
+    """Validate, attribute and store the events of one request body for one advertiser, and announce those
+    stored (`events_accepted`: their conversions are written in the same transaction).
 
-    May flush the Redis click buffer (in its own app context) to find a click it does not know yet."""
+    May store the clicks waiting in the Redis click buffer, in the same transaction, to find a click it
+    does not know yet."""
     received_at = utcnow()  # one moment for the whole body
     single, pending, items = _unpack(payload, _time_window(received_at))
     live = _settle_known_keys(advertiser_id, pending)
@@ -138,9 +139,9 @@ def ingest(advertiser_id: int, payload: Any) -> IngestResult:
         sources.append(source)
     _insert_events(advertiser_id, live, rows)
     hours_touched.send(times=[row["occurred_at"] for row in rows])
-    # Only events inserted now earn: a repeat or a key lost to a concurrent request earned already.
-    convert_events(advertiser_id, [
-        _earning_event(row, source) for p, row, source in zip(live, rows, sources, strict=True)
+    # Only events inserted now are announced: a repeat or a key lost to a concurrent request earned already.
+    events_accepted.send(advertiser_id=advertiser_id, events=[
+        _accepted_event(row, source) for p, row, source in zip(live, rows, sources, strict=True)
         if p.result.status == ACCEPTED
     ])
     for p in pending:
@@ -400,8 +401,8 @@ def _event_row(advertiser_id: int, p: _Pending, player_id: int | None, source, r
     }
 
 
-def _earning_event(row: dict, source) -> EarningEvent:
-    return EarningEvent(
+def _accepted_event(row: dict, source) -> AcceptedEvent:
+    return AcceptedEvent(
         event_id=row["id"], type=row["type"], properties=row["properties"], player_id=row["player_id"],
         click_id=source.click_id if source else None, link_id=row["link_id"], publisher_id=row["publisher_id"],
         offer_id=row["offer_id"], amount=row["amount"], currency=row["currency"], occurred_at=row["occurred_at"],

@@ -9,7 +9,6 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from portal.conversions.plans import Plan, choose_plan, custom_payouts
 from portal.extensions import db
 from portal.network.access import listed_offers_query
 from portal.network.models import (
@@ -20,6 +19,7 @@ from portal.network.models import (
     OfferEvent,
     Visibility,
 )
+from portal.network.plans import Plan, choose_plan, custom_payouts
 from portal.paging import PER_PAGE, paginate
 
 

@@ -8,8 +8,8 @@ import pytest
 
 from portal.conversions import commission
 from portal.conversions.models import ConversionStatus
-from portal.conversions.plans import Plan
 from portal.network.models import PayoutType, RevenueType, ThrottleStatus
+from portal.network.plans import Plan
 
 D = Decimal
 

@@ -13,7 +13,6 @@ from portal.accounts.models import ApiKey, Role, User
 from portal.accounts.service import authenticate
 from portal.conversions.commission import carry_over, earning
 from portal.conversions.models import Conversion, ConversionStatus
-from portal.conversions.plans import Plan
 from portal.creatives.models import Creative
 from portal.creatives.storage import banner_path
 from portal.demo import DEMO_LOGINS
@@ -30,6 +29,7 @@ from portal.network.models import (
     Publisher,
     Visibility,
 )
+from portal.network.plans import Plan
 from portal.subids.models import BlockedSubId, SubId
 from portal.tracking.models import Click, ImpressionCount
 from portal.types import utcnow

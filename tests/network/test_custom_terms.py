@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.audit.models import AuditEntry
-from portal.conversions.plans import effective_plan
 from portal.extensions import db
 from portal.network.models import CustomPayout, CustomThrottle, PayoutType, ThrottleStatus
+from portal.network.plans import effective_plan
 from portal.types import utcnow
 from tests.factories import (
     CustomPayoutFactory,

@@ -6,7 +6,6 @@ import pytest
 from sqlalchemy import select
 
 from portal.audit.models import AuditEntry
-from portal.conversions.plans import effective_plan
 from portal.extensions import db
 from portal.network.custom_terms import (
     add_custom_payout,
@@ -16,6 +15,7 @@ from portal.network.custom_terms import (
     update_custom_payout,
 )
 from portal.network.models import PayoutType, RevenueType, ThrottleStatus
+from portal.network.plans import effective_plan
 from portal.types import utcnow
 from portal.validation import Invalid
 from tests.factories import OfferEventFactory, OfferFactory, PublisherFactory, UserFactory

@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from portal.conversions.plans import effective_plan
 from portal.extensions import db
 from portal.network.models import AccessStatus, OfferAccess, PayoutType, PublisherStatus, Visibility
+from portal.network.plans import effective_plan
 from portal.types import utcnow
 from tests.conftest import signed_in_client
 from tests.factories import (
