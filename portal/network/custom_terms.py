@@ -1,7 +1,7 @@
 """A publisher's custom payouts and custom throttles: validate, change, audit, flush (views commit).
 
 A custom payout replaces the offer's (or one offer event's) default plan for this publisher only; the
-plans module (portal/conversions/plans.py) picks the most specific active one. A throttle sends the
+plans module (portal/network/plans.py) picks the most specific active one. A throttle sends the
 given share of the publisher's conversions on an offer (optionally one event, optionally only traffic
 with given sub IDs) to its status. `offers` is the SQL condition for the offers the acting staff user reaches
 (portal.network.reach): terms on other offers are neither shown nor made."""
