@@ -23,6 +23,6 @@ impressions_counted = _signals.signal("impressions-counted")
 
 # The network admin's publisher page is drawn (sender: the publisher; `viewer`: the staff user; `redrawn`: the one
 # section an HTMX request redraws, None when the whole page is drawn; `state`: that request's forms and messages).
-# Each receiver returns the template context of its own sections (subids: the blocked sub IDs), or {} when the
-# part drawn has none of them; the page shows a section when its context is there.
+# Each receiver returns the template context of its own sections (subids: the blocked sub IDs; dashboard: the
+# traffic summary), or {} when the part drawn has none of them; the page shows a section when its context is there.
 publisher_page = _signals.signal("publisher-page")

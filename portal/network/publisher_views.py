@@ -1,6 +1,6 @@
 """Admin → Publishers: list (search, status filter, sorting, pages, bulk actions), create, the publisher
-page (profile edited in place, traffic summary, users, custom payouts and throttles, and the sections other
-packages add to it through `publisher_page`) and archive / restore."""
+page (profile edited in place, users, custom payouts and throttles, and the sections other packages add to it
+through `publisher_page`) and archive / restore."""
 from __future__ import annotations
 
 from functools import partial
@@ -29,11 +29,9 @@ from portal.network.publishers import (
     create_publisher,
     restore_publisher,
     search_publishers,
-    traffic_summary,
     update_publisher,
 )
 from portal.network.reach import (
-    data_reach,
     get_or_404,
     offers_in_reach,
     own_by_default,
@@ -150,12 +148,10 @@ def publisher_page_context(publisher: Publisher, redrawn: str | None = None, **s
 
 
 def publisher_section(publisher: Publisher, section: str | None, status: int = 200, **state):
-    """One section for HTMX, or the whole page (with the traffic summary) for a browser without JS."""
+    """One section for HTMX, or the whole page for a browser without JS."""
     redrawn = section if partial_wanted() else None
     context = publisher_page_context(publisher, redrawn, section=section, **state)
-    if redrawn:
-        return respond(render_template(SECTIONS[redrawn], **context), status)
-    return respond(render_template("network/publisher/page.html", summary=traffic_summary(publisher.id, data_reach(current_user)), **context), status)
+    return respond(render_template(SECTIONS[redrawn] if redrawn else "network/publisher/page.html", **context), status)
 
 
 def section_done(publisher: Publisher, section: str, message: str, **state):
