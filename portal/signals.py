@@ -1,4 +1,5 @@
-"""What a lower layer announces after its writes; the interested domain subscribes.
+"""What a lower layer announces, after its writes or as it draws a page others add to; the interested domain
+subscribes.
 
 Receivers run synchronously in the sender's thread and database transaction (blinker, which Flask
 ships), so whatever they write commits or rolls back with the writes that caused it."""
@@ -23,3 +24,9 @@ impressions_counted = _signals.signal("impressions-counted")
 # Events were stored (`advertiser_id`; `events`: a `portal.events.models.AcceptedEvent` for exactly each event
 # inserted now, never a repeat nor one whose key another request stored first). Conversions subscribes: they earn.
 events_accepted = _signals.signal("events-accepted")
+
+# The network admin's publisher page is drawn (sender: the publisher; `viewer`: the staff user; `redrawn`: the one
+# section an HTMX request redraws, None when the whole page is drawn; `state`: that request's forms and messages).
+# Each receiver returns the template context of its own sections (subids: the blocked sub IDs; dashboard: the
+# traffic summary), or {} when the part drawn has none of them; the page shows a section when its context is there.
+publisher_page = _signals.signal("publisher-page")

@@ -19,7 +19,7 @@ ACTIONS = [
     (ADMIN, "rewards_admin.award_now", {}),
     (ADMIN, "network_admin.publisher_user_change", {"publisher_id": 1, "user_id": 1, "change": "suspend"}),
     (ADMIN, "network_admin.custom_term_delete", {"publisher_id": 1, "section": "payouts", "row_id": 1}),
-    (ADMIN, "network_admin.publisher_block_delete", {"publisher_id": 1, "block_id": 1}),
+    (ADMIN, "publisher_blocks.delete", {"publisher_id": 1, "block_id": 1}),
     (ADMIN, "network_admin.event_active", {"offer_id": 1, "event_id": 1, "change": "activate"}),
     (ADMIN, "network_admin.page_change", {"offer_id": 1, "page_id": 1, "change": "hide"}),
     (ADMIN, "network_admin.access_decide", {"offer_id": 1, "access_id": 1, "decision": "approve"}),

@@ -1,14 +1,13 @@
 """The publisher page's in-place sections: users (invite, status, set-password links), custom payouts and
-custom throttles. HTMX gets the section redrawn; a browser without JS gets the whole page (errors, a new
-link to copy) or a redirect back to it."""
+custom throttles (the blocked sub IDs are portal.subids.publisher_views'). HTMX gets the section redrawn; a
+browser without JS gets the whole page (errors, a new link to copy) or a redirect back to it."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import redirect, request, url_for
 from flask_login import current_user
 
 from portal.accounts.models import User
 from portal.extensions import db
-from portal.forms import apply_errors
 from portal.network.custom_terms import (
     add_custom_payout,
     add_custom_throttle,
@@ -20,35 +19,10 @@ from portal.network.custom_terms import (
 from portal.network.forms import CustomPayoutForm, CustomThrottleForm, InviteUserForm
 from portal.network.models import CustomPayout, CustomThrottle, Publisher
 from portal.network.publisher_users import USER_CHANGES, invite_user, new_password_link, set_user_status
-from portal.network.publisher_views import publisher_section
+from portal.network.publisher_views import publisher_child, publisher_section, section_done, section_refused
 from portal.network.reach import get_or_404, offers_in_reach, publisher_pages
 from portal.network.views import actor_id, bp, partial_wanted
-from portal.subids.blocked import block_sub_id, unblock
-from portal.subids.forms import BlockForm
-from portal.subids.models import BlockedSubId
-from portal.subids.service import SubIdInvalid
-from portal.tracking.targets import clear_cache
 from portal.validation import Invalid
-
-
-def _child(model, child_id: int, publisher: Publisher):
-    child = get_or_404(model, child_id)
-    if child.publisher_id != publisher.id:
-        abort(404)
-    return child
-
-
-def _done(publisher: Publisher, section: str, message: str, **state):
-    db.session.commit()
-    if partial_wanted() or state:
-        return publisher_section(get_or_404(Publisher, publisher.id), section, section_message=message, **state)
-    flash(message, "success")
-    return redirect(url_for("network_admin.publisher", publisher_id=publisher.id, _anchor=section))
-
-
-def _refused(publisher_id: int, section: str, message: str = "", **state):
-    db.session.rollback()
-    return publisher_section(get_or_404(Publisher, publisher_id), section, 400, section_error=message, **state)
 
 
 @bp.get("/publishers/<int:publisher_id>/<any(profile, users, payouts, throttles, blocked):section>")
@@ -77,26 +51,26 @@ def publisher_user_invite(publisher_id: int):
         else:
             # Shown once on this answer (never flashed into the session cookie): the admin copies it.
             link = url_for("accounts.set_password", token=token, _external=True)
-            return _done(publisher, "users", f"{user.email} is invited: send them the link below.", invite_link=link, link_user=user)
-    return _refused(publisher_id, "users", invite_form=form)
+            return section_done(publisher, "users", f"{user.email} is invited: send them the link below.", invite_link=link, link_user=user)
+    return section_refused(publisher_id, "users", invite_form=form)
 
 
 @bp.post("/publishers/<int:publisher_id>/users/<int:user_id>/<any(activate, deactivate, suspend, link):change>")
 @publisher_pages
 def publisher_user_change(publisher_id: int, user_id: int, change: str):
     publisher = get_or_404(Publisher, publisher_id)
-    user = _child(User, user_id, publisher)
+    user = publisher_child(User, user_id, publisher)
     try:
         if change == "link":
             token = new_password_link(actor_id(), user)
         else:
             set_user_status(actor_id(), user, USER_CHANGES[change])
     except Invalid as refused:
-        return _refused(publisher_id, "users", " ".join(refused.errors.values()))
+        return section_refused(publisher_id, "users", " ".join(refused.errors.values()))
     if change == "link":
         link = url_for("accounts.set_password", token=token, _external=True)
-        return _done(publisher, "users", f"A new set-password link for {user.email}:", invite_link=link, link_user=user)
-    return _done(publisher, "users", f"{user.email} is {user.status.value.lower()}.")
+        return section_done(publisher, "users", f"A new set-password link for {user.email}:", invite_link=link, link_user=user)
+    return section_done(publisher, "users", f"{user.email} is {user.status.value.lower()}.")
 
 
 # ---------------------------------------------------------------- custom payouts and throttles
@@ -119,8 +93,8 @@ def custom_term_add(publisher_id: int, section: str):
         except Invalid as error:
             form.apply(error)
         else:
-            return _done(publisher, section, f"{noun} is added.")
-    return _refused(publisher_id, section, **{f"{key}_form": form})
+            return section_done(publisher, section, f"{noun} is added.")
+    return section_refused(publisher_id, section, **{f"{key}_form": form})
 
 
 @bp.route("/publishers/<int:publisher_id>/<any(payouts, throttles):section>/<int:row_id>/edit", methods=["GET", "POST"])
@@ -128,7 +102,7 @@ def custom_term_add(publisher_id: int, section: str):
 def custom_term_edit(publisher_id: int, section: str, row_id: int):
     model, form_cls, _, update, _, key, noun = TERMS[section]
     publisher = get_or_404(Publisher, publisher_id)
-    row = _child(model, row_id, publisher)
+    row = publisher_child(model, row_id, publisher)
     prefix = f"{key}-{row.id}"
     if request.method == "GET":
         form = form_cls(obj=row, prefix=prefix, formdata=None)
@@ -143,10 +117,10 @@ def custom_term_edit(publisher_id: int, section: str, row_id: int):
         except Invalid as error:
             form.apply(error)
         else:
-            return _done(publisher, section, f"{noun} is saved.")
+            return section_done(publisher, section, f"{noun} is saved.")
     db.session.rollback()
     publisher = get_or_404(Publisher, publisher_id)
-    return publisher_section(publisher, section, 400, **{f"editing_{key}": _child(model, row_id, publisher), f"{key}_edit_form": form})
+    return publisher_section(publisher, section, 400, **{f"editing_{key}": publisher_child(model, row_id, publisher), f"{key}_edit_form": form})
 
 
 @bp.post("/publishers/<int:publisher_id>/<any(payouts, throttles):section>/<int:row_id>/delete")
@@ -154,42 +128,9 @@ def custom_term_edit(publisher_id: int, section: str, row_id: int):
 def custom_term_delete(publisher_id: int, section: str, row_id: int):
     model, _, _, _, delete, _, noun = TERMS[section]
     publisher = get_or_404(Publisher, publisher_id)
-    row = _child(model, row_id, publisher)
+    row = publisher_child(model, row_id, publisher)
     try:
         delete(actor_id(), publisher, row)
     except Invalid as refused:
-        return _refused(publisher_id, section, " ".join(refused.errors.values()))
-    return _done(publisher, section, f"{noun} is deleted.")
-
-
-# ---------------------------------------------------------------- blocked sub IDs (rules, audit: portal.subids.blocked)
-
-
-@bp.post("/publishers/<int:publisher_id>/blocked")
-@publisher_pages
-def publisher_block_add(publisher_id: int):
-    publisher = get_or_404(Publisher, publisher_id)
-    form = BlockForm(prefix="new-block")
-    if form.validate():
-        try:
-            block = block_sub_id(actor_id(), publisher.id, form.offer_id.data, form.sub_id.data, form.description.data,
-                                 offers=offers_in_reach(current_user))
-        except SubIdInvalid as invalid:
-            apply_errors(form, invalid.errors)
-        else:
-            response = _done(publisher, "blocked", f"Sub ID “{block.sub_id}” is blocked: its clicks on the offer now go to the fallback.")
-            clear_cache()  # the click endpoint's cache, so the block applies at once
-            return response
-    return _refused(publisher_id, "blocked", block_form=form)
-
-
-@bp.post("/publishers/<int:publisher_id>/blocked/<int:block_id>/delete")
-@publisher_pages
-def publisher_block_delete(publisher_id: int, block_id: int):
-    publisher = get_or_404(Publisher, publisher_id)
-    block = _child(BlockedSubId, block_id, publisher)
-    value = block.sub_id
-    unblock(actor_id(), block)
-    response = _done(publisher, "blocked", f"Sub ID “{value}” is no longer blocked.")
-    clear_cache()
-    return response
+        return section_refused(publisher_id, section, " ".join(refused.errors.values()))
+    return section_done(publisher, section, f"{noun} is deleted.")

@@ -1,10 +1,11 @@
 """Admin → Publishers: list (search, status filter, sorting, pages, bulk actions), create, the publisher
-page (profile edited in place, traffic summary, users, custom payouts and throttles) and archive / restore."""
+page (profile edited in place, users, custom payouts and throttles, and the sections other packages add to it
+through `publisher_page`) and archive / restore."""
 from __future__ import annotations
 
 from functools import partial
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.extensions import db
@@ -28,18 +29,15 @@ from portal.network.publishers import (
     create_publisher,
     restore_publisher,
     search_publishers,
-    traffic_summary,
     update_publisher,
 )
 from portal.network.reach import (
-    data_reach,
     get_or_404,
     offers_in_reach,
     own_by_default,
     publisher_pages,
     publisher_scope,
     publishers_in_reach,
-    rows_in_reach,
 )
 from portal.network.service import account_managers
 from portal.network.views import (
@@ -52,9 +50,7 @@ from portal.network.views import (
     respond,
 )
 from portal.paging import parse_sort
-from portal.subids.blocked import block_labels, search_blocks
-from portal.subids.forms import BlockForm
-from portal.subids.models import BlockedSubId
+from portal.signals import publisher_page
 from portal.validation import Invalid
 
 SECTIONS = {
@@ -62,9 +58,8 @@ SECTIONS = {
     "users": "network/publisher/_users.html",
     "payouts": "network/publisher/_payouts.html",
     "throttles": "network/publisher/_throttles.html",
-    "blocked": "network/publisher/_blocked.html",
+    "blocked": "subids/_publisher_blocked.html",
 }
-BLOCKS_ON_PAGE = 100
 
 
 def _publishers_table(source, status: int = 200, message: str = "", error: str = ""):
@@ -118,8 +113,9 @@ def publisher_new():
     return respond(render_template("network/publisher/new.html", form=form), 400 if request.method == "POST" else 200)
 
 
-def publisher_page_context(publisher: Publisher, **state) -> dict:
-    """Everything the publisher page shows; `state` overrides one section's forms and messages."""
+def publisher_page_context(publisher: Publisher, redrawn: str | None = None, **state) -> dict:
+    """Everything the publisher page, or its `redrawn` section alone, shows; `state` overrides one section's forms
+    and messages."""
     offers = term_offers(offers_in_reach(current_user))
     payout_form = CustomPayoutForm(formdata=None, prefix="new-payout")
     throttle_form = CustomThrottleForm(formdata=None, prefix="new-throttle")
@@ -137,9 +133,6 @@ def publisher_page_context(publisher: Publisher, **state) -> dict:
         throttle_form=throttle_form,
         editing_throttle=None,
         throttle_edit_form=None,
-        blocks=search_blocks(publisher_id=publisher.id, per_page=BLOCKS_ON_PAGE,
-                             within=rows_in_reach(current_user, BlockedSubId)),
-        block_form=BlockForm(formdata=None, prefix="new-block"),
         section=None,
         section_message="",
         section_error="",
@@ -149,17 +142,40 @@ def publisher_page_context(publisher: Publisher, **state) -> dict:
     for name in ("payout_form", "payout_edit_form", "throttle_form", "throttle_edit_form"):
         if context[name] is not None:
             context[name].fill_choices(offers)
-    context["block_form"].fill_choices([publisher], offers)
-    context["block_offers"] = block_labels(context["blocks"].items).offers
+    for _, sections in publisher_page.send(publisher, viewer=current_user, redrawn=redrawn, state=state):
+        context.update(sections)
     return context
 
 
-def publisher_section(publisher: Publisher, section: str, status: int = 200, **state):
-    """One section for HTMX, or the whole page (with the traffic summary) for a browser without JS."""
-    context = publisher_page_context(publisher, section=section, **state)
-    if partial_wanted() and section:
-        return respond(render_template(SECTIONS[section], **context), status)
-    return respond(render_template("network/publisher/page.html", summary=traffic_summary(publisher.id, data_reach(current_user)), **context), status)
+def publisher_section(publisher: Publisher, section: str | None, status: int = 200, **state):
+    """One section for HTMX, or the whole page for a browser without JS."""
+    redrawn = section if partial_wanted() else None
+    context = publisher_page_context(publisher, redrawn, section=section, **state)
+    return respond(render_template(SECTIONS[redrawn] if redrawn else "network/publisher/page.html", **context), status)
+
+
+def section_done(publisher: Publisher, section: str, message: str, **state):
+    """Commit a section's change: HTMX (or an answer that shows something once) gets the section back, a browser
+    without JS a redirect to it."""
+    db.session.commit()
+    if partial_wanted() or state:
+        return publisher_section(get_or_404(Publisher, publisher.id), section, section_message=message, **state)
+    flash(message, "success")
+    return redirect(url_for("network_admin.publisher", publisher_id=publisher.id, _anchor=section))
+
+
+def section_refused(publisher_id: int, section: str, message: str = "", **state):
+    """Roll a section's change back and answer 400 with the section (its form as typed) or the whole page."""
+    db.session.rollback()
+    return publisher_section(get_or_404(Publisher, publisher_id), section, 400, section_error=message, **state)
+
+
+def publisher_child(model, child_id: int, publisher: Publisher):
+    """A row of the publisher's (a user, a custom term, a block); another publisher's is a 404."""
+    child = get_or_404(model, child_id)
+    if child.publisher_id != publisher.id:
+        abort(404)
+    return child
 
 
 @bp.get("/publishers/<int:publisher_id>")

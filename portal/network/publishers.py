@@ -1,4 +1,4 @@
-"""Publisher verbs: validate, change, audit, flush (views commit); the list and the traffic summary.
+"""Publisher verbs: validate, change, audit, flush (views commit); the list.
 
 A publisher's status decides whether its links send traffic: only an Active, non-archived publisher's
 links are live. Links of a Pending or Suspended (or archived) publisher behave like links of a paused
@@ -7,26 +7,18 @@ and no click is recorded. Its users still sign in (each user has a status of its
 history; reactivating the publisher makes the same links work again."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
-from decimal import Decimal
-
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import case, func, or_, select, true, type_coerce
+from sqlalchemy import func, or_, select, true
 from sqlalchemy.orm import selectinload
 
 from portal import validation
-from portal.conversions.models import Conversion, ConversionStatus
 from portal.extensions import db
 from portal.ids import parse_id, parse_ids
-from portal.links.models import TrackingLink
 from portal.network.models import Publisher, PublisherStatus
-from portal.network.reach import DataReach, Scope
+from portal.network.reach import Scope
 from portal.network.service import archive_audited, check_manager, create_audited, restore_audited, update_audited
 from portal.paging import PER_PAGE, Sort, apply_sort, paginate
 from portal.timezones import is_valid_timezone
-from portal.tracking.models import Click
-from portal.types import Money, utcnow
 from portal.validation import Invalid
 
 PUBLISHER_FIELDS = ("name", "email", "website", "country", "timezone", "postback_url", "status", "manager_id")
@@ -44,7 +36,6 @@ PUBLISHER_SORTS = {
     "status": Publisher.status,
     "created_at": Publisher.created_at,
 }
-SUMMARY_DAYS = 30
 
 
 def _check_publisher(values: dict, publisher: Publisher | None = None, reach: Scope | None = None) -> dict:
@@ -149,61 +140,3 @@ def search_publishers(
 
 def publisher_choices() -> list[Publisher]:
     return list(db.session.scalars(select(Publisher).where(Publisher.archived_at.is_(None)).order_by(Publisher.name)))
-
-
-# ---------------------------------------------------------------- traffic summary
-
-
-@dataclass(frozen=True)
-class CurrencyTotals:
-    currency: str
-    conversions: int
-    pending: Decimal
-    approved: Decimal
-    rejected: Decimal
-
-
-@dataclass(frozen=True)
-class TrafficSummary:
-    days: int
-    clicks: int
-    unique_clicks: int
-    conversions: int
-    by_currency: list[CurrencyTotals]
-    links: int
-    live_links: int
-
-
-def _sum_if(status: ConversionStatus):
-    # Money stores scaled integers on SQLite: the coerced sum converts back to an exact Decimal on both.
-    return type_coerce(func.coalesce(func.sum(case((Conversion.status == status, Conversion.payout), else_=0)), 0), Money)
-
-
-def traffic_summary(publisher_id: int, reach: DataReach, days: int = SUMMARY_DAYS) -> TrafficSummary:
-    """The last `days` days from the raw tables, on the offers within the viewer's `reach`; each query is bounded
-    by (publisher_id, created_at), which the clicks and conversions indexes cover."""
-    since = utcnow() - timedelta(days=days)
-    clicks, unique = db.session.execute(
-        select(func.count(), func.coalesce(func.sum(case((Click.is_unique.is_(True), 1), else_=0)), 0))
-        .where(Click.publisher_id == publisher_id, Click.created_at >= since, Click.is_bot.is_(False))
-        .where(reach.offers(Click.offer_id))
-    ).one()
-    rows = db.session.execute(
-        select(
-            Conversion.currency,
-            func.count(),
-            _sum_if(ConversionStatus.PENDING),
-            _sum_if(ConversionStatus.APPROVED),
-            _sum_if(ConversionStatus.REJECTED),
-        )
-        .where(Conversion.publisher_id == publisher_id, Conversion.created_at >= since)
-        .where(reach.offers(Conversion.offer_id))
-        .group_by(Conversion.currency)
-        .order_by(Conversion.currency)
-    ).all()
-    by_currency = [CurrencyTotals(*row) for row in rows]
-    links, live = db.session.execute(
-        select(func.count(), func.coalesce(func.sum(case((TrackingLink.archived_at.is_(None), 1), else_=0)), 0))
-        .where(TrackingLink.publisher_id == publisher_id, reach.offers(TrackingLink.offer_id))
-    ).one()
-    return TrafficSummary(days, int(clicks), int(unique), sum(t.conversions for t in by_currency), by_currency, int(links), int(live))

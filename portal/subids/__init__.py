@@ -2,6 +2,6 @@
 
 
 def blueprints() -> tuple:
-    from portal.subids import admin_views, views
+    from portal.subids import admin_views, publisher_views, views
 
-    return (views.bp, admin_views.bp)
+    return (views.bp, admin_views.bp, publisher_views.bp)

@@ -141,7 +141,7 @@ def test_other_roles_are_forbidden(request, role_client, link, block):
 
 
 def test_a_long_list_links_to_the_full_blocked_page(admin_client, link, monkeypatch):
-    monkeypatch.setattr("portal.network.publisher_views.BLOCKS_ON_PAGE", 2)
+    monkeypatch.setattr("portal.subids.publisher_views.BLOCKS_ON_PAGE", 2)
     for n in range(3):
         db.session.add(BlockedSubId(publisher_id=link.publisher_id, offer_id=link.offer_id, sub_id=f"s{n}"))
     db.session.commit()

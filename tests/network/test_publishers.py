@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 
 from portal.audit.models import AuditEntry
 from portal.conversions.models import ConversionStatus
+from portal.dashboard.publisher_traffic import traffic_summary
 from portal.extensions import db
 from portal.network.models import Publisher, PublisherStatus
-from portal.network.publishers import traffic_summary
 from portal.network.reach import DataReach
 from portal.tracking.targets import clear_cache
 from portal.types import utcnow
