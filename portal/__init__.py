@@ -51,6 +51,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_logging(app)
     register_errorhandlers(app)
     register_commands(app)
+    register_periodic_jobs(app)
     register_tracking(app)
     install_security_headers(app)  # after the traffic endpoints are mounted, so it covers them too
     register_proxies(app)
@@ -151,3 +152,8 @@ def register_commands(app: Flask) -> None:
     for name in DOMAINS:
         for command in _hook(name, "commands"):
             app.cli.add_command(command)
+
+
+def register_periodic_jobs(app: Flask) -> None:
+    """Each domain's (job, seconds between runs), for `flask scheduler`."""
+    app.extensions["periodic_jobs"] = tuple(job for name in DOMAINS for job in _hook(name, "periodic_jobs"))

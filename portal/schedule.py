@@ -1,22 +1,12 @@
-"""Periodic jobs, listed once. `flask --app app scheduler` enqueues them on their queues; workers run them."""
+"""The scheduler of periodic jobs. Each domain lists its own as (job, seconds between runs) in its package's
+`periodic_jobs()`; the app gathers them in `app.extensions["periodic_jobs"]`. `flask --app app scheduler` enqueues
+them on their queues; workers run them."""
 from __future__ import annotations
+
+from collections.abc import Callable, Iterable
 
 from redis import Redis
 from rq.cron import CronScheduler
-
-from portal.exports.jobs import purge_expired_exports, recover_stalled_exports
-from portal.reports.rollups import refresh_rollups
-from portal.rewards.jobs import award_points
-from portal.tracking.jobs import flush_traffic
-
-# (job, seconds between runs)
-PERIODIC_JOBS = (
-    (flush_traffic, 5),
-    (recover_stalled_exports, 60),
-    (purge_expired_exports, 3600),
-    (award_points, 60),
-    (refresh_rollups, 30),
-)
 
 
 class Scheduler(CronScheduler):
@@ -30,8 +20,8 @@ class Scheduler(CronScheduler):
         super()._request_stop(signum, frame)
 
 
-def build_scheduler(connection: Redis) -> Scheduler:
+def build_scheduler(connection: Redis, jobs: Iterable[tuple[Callable, int]]) -> Scheduler:
     scheduler = Scheduler(connection=connection)
-    for job, every in PERIODIC_JOBS:
+    for job, every in jobs:
         scheduler.register(job, queue_name=job.queue_name, interval=every, job_timeout=job.job_timeout)
     return scheduler

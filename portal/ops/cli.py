@@ -90,7 +90,7 @@ class StoppableWorker(Worker):
 @LOG_LEVEL
 @with_appcontext
 def scheduler_command(log_level: str) -> None:
-    """Enqueue the periodic jobs of portal/schedule.py on their queues on time until stopped; outlives Redis outages."""
+    """Enqueue the domains' periodic jobs on their queues on time until stopped; outlives Redis outages."""
     from portal.ops.backoff import keep_running
     from portal.queues import rq_connection
     from portal.schedule import build_scheduler
@@ -99,7 +99,7 @@ def scheduler_command(log_level: str) -> None:
     connection = rq_connection()
 
     def schedule() -> bool:
-        scheduler = build_scheduler(connection)
+        scheduler = build_scheduler(connection, current_app.extensions["periodic_jobs"])
         try:
             scheduler.start()  # returns only when asked to stop
         except RedisError:

@@ -13,3 +13,10 @@ def commands() -> tuple:
     from portal.reports.cli import reports_group
 
     return (reports_group,)
+
+
+def periodic_jobs() -> tuple:
+    """(job, seconds between runs) for the scheduler."""
+    from portal.reports.rollups import refresh_rollups
+
+    return ((refresh_rollups, 30),)

@@ -11,3 +11,10 @@ def commands() -> tuple:
     from portal.rewards.cli import rewards_group
 
     return (rewards_group,)
+
+
+def periodic_jobs() -> tuple:
+    """(job, seconds between runs) for the scheduler."""
+    from portal.rewards.jobs import award_points
+
+    return ((award_points, 60),)

@@ -171,7 +171,6 @@ def test_a_report_export_writes_the_owners_report_rows(traffic):
     assert ["Offer A", "2"] in admin and {row[0] for row in admin[1:]} == {"Offer A", "Offer B"}  # the network sees both
 
 
-def test_the_scheduler_runs_the_export_housekeeping():
-    from portal.schedule import PERIODIC_JOBS
-
-    assert (jobs.recover_stalled_exports, 60) in PERIODIC_JOBS and (jobs.purge_expired_exports, 3600) in PERIODIC_JOBS
+def test_the_scheduler_runs_the_export_housekeeping(app):
+    periodic = app.extensions["periodic_jobs"]
+    assert (jobs.recover_stalled_exports, 60) in periodic and (jobs.purge_expired_exports, 3600) in periodic

@@ -168,7 +168,5 @@ def test_the_job_runs_on_a_real_worker(app, fan):
     assert balance(fan.id).current_points == 8
 
 
-def test_the_scheduler_runs_the_award_every_minute():
-    from portal.schedule import PERIODIC_JOBS
-
-    assert (award_points, 60) in PERIODIC_JOBS
+def test_the_scheduler_runs_the_award_every_minute(app):
+    assert (award_points, 60) in app.extensions["periodic_jobs"]
