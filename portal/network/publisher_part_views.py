@@ -27,7 +27,6 @@ from portal.subids.blocked import block_sub_id, unblock
 from portal.subids.forms import BlockForm
 from portal.subids.models import BlockedSubId
 from portal.subids.service import SubIdInvalid
-from portal.tracking.targets import clear_cache
 from portal.validation import Invalid
 
 
@@ -177,9 +176,7 @@ def publisher_block_add(publisher_id: int):
         except SubIdInvalid as invalid:
             apply_errors(form, invalid.errors)
         else:
-            response = _done(publisher, "blocked", f"Sub ID “{block.sub_id}” is blocked: its clicks on the offer now go to the fallback.")
-            clear_cache()  # the click endpoint's cache, so the block applies at once
-            return response
+            return _done(publisher, "blocked", f"Sub ID “{block.sub_id}” is blocked: its clicks on the offer now go to the fallback.")
     return _refused(publisher_id, "blocked", block_form=form)
 
 
@@ -190,6 +187,4 @@ def publisher_block_delete(publisher_id: int, block_id: int):
     block = _child(BlockedSubId, block_id, publisher)
     value = block.sub_id
     unblock(actor_id(), block)
-    response = _done(publisher, "blocked", f"Sub ID “{value}” is no longer blocked.")
-    clear_cache()
-    return response
+    return _done(publisher, "blocked", f"Sub ID “{value}” is no longer blocked.")
