@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Sequence
+from contextlib import nullcontext
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -52,6 +53,14 @@ def dialect_name() -> str:
 
 def on_postgresql() -> bool:
     return dialect_name() == "postgresql"
+
+
+def unless_refused():
+    """Scope a write statement so that its refusal (an IntegrityError) does not undo the caller's writes: a
+    savepoint on PostgreSQL, where an error aborts the whole transaction. SQLite undoes just the failed statement,
+    and there a savepoint opened before any write would itself start, and on release commit, the transaction
+    (pysqlite). For statements (`session.execute`), not ORM flushes: a failed flush rolls the session back."""
+    return db.session.begin_nested() if on_postgresql() else nullcontext()
 
 
 def insert_statement(table):

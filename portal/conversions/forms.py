@@ -11,7 +11,7 @@ from portal.conversions.models import ConversionStatus
 from portal.conversions.review import MAX_REASON
 from portal.events.schemas import EVENT_TYPES
 from portal.forms import DayField, optional_int
-from portal.tracking.service import MAX_SUB_LENGTH, SUB_FIELDS
+from portal.links.click_params import MAX_SUB_LENGTH, SUB_FIELDS
 
 STATUS_CHOICES = [SelectChoice("", "Any status")] + [SelectChoice(s.value, s.value.capitalize()) for s in ConversionStatus]
 

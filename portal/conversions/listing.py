@@ -13,13 +13,13 @@ from portal.accounts.models import User
 from portal.conversions.models import Conversion, ConversionChange, ConversionStatus
 from portal.events.models import Event, Player
 from portal.extensions import db
+from portal.links.click_params import SUB_FIELDS
 from portal.links.models import TrackingLink
 from portal.network.models import Advertiser, Offer, OfferEvent, Publisher
 from portal.network.reach import DataReach
 from portal.paging import paginate
 from portal.timezones import zone
 from portal.tracking.models import Click
-from portal.tracking.service import SUB_FIELDS
 
 PER_PAGE = 50
 

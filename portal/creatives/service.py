@@ -1,22 +1,18 @@
-"""Creatives: upload and archive banners, the publisher's gallery, and the embed code. Flushes, never commits."""
+"""Creatives: upload and archive banners, and the publisher's gallery. Flushes, never commits."""
 from __future__ import annotations
 
 import io
 import re
 import secrets
 from dataclasses import dataclass
-from urllib.parse import quote
 
-from flask import current_app
-from markupsafe import escape
 from PIL import Image
-from sqlalchemy import Select, and_, case, exists, select, true
+from sqlalchemy import Select, and_, exists, select, true
 from sqlalchemy.orm import selectinload
 
 from portal.creatives.models import Creative
 from portal.creatives.storage import FORMATS, BannerError, store_banner
 from portal.extensions import db
-from portal.links.models import TrackingLink
 from portal.network.access import promotable_offers_query
 from portal.network.models import Offer
 from portal.paging import paginate
@@ -182,72 +178,9 @@ def promotable_creative(publisher_id: int, public_id: str) -> Creative | None:
     return db.session.scalar(_gallery_query(publisher_id).where(Creative.public_id == public_id))
 
 
-def embed_links(publisher_id: int, creative: Creative) -> list[TrackingLink]:
-    """The publisher's own live links for the creative's offer; links made for this creative first."""
-    query = (
-        select(TrackingLink)
-        .where(
-            TrackingLink.publisher_id == publisher_id,
-            TrackingLink.offer_id == creative.offer_id,
-            TrackingLink.archived_at.is_(None),
-        )
-        # case(), not a boolean sort: creative_id may be NULL, and NULLs sort first in a PostgreSQL DESC.
-        .order_by(case((TrackingLink.creative_id == creative.id, 0), else_=1), TrackingLink.name, TrackingLink.id)
-    )
-    return list(db.session.scalars(query))
-
-
 def _filtered(query: Select, offer_id: int | None, size: Size | None) -> Select:
     if offer_id is not None:
         query = query.where(Creative.offer_id == offer_id)
     if size is not None:
         query = query.where(and_(Creative.width == size.width, Creative.height == size.height))
     return query
-
-
-# --- embed code --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class EmbedUrls:
-    click: str
-    banner: str
-    pixel: str  # the impression endpoint, without its query
-    lid: str
-    aid: str
-
-    @property
-    def impression(self) -> str:
-        return f"{self.pixel}?lid={self.lid}&aid={self.aid}"
-
-
-def embed_urls(creative: Creative, link: TrackingLink, base_url: str) -> EmbedUrls:
-    """The absolute URLs of the embed code for `link` and `creative` (not yet escaped for HTML)."""
-    if link.offer_id != creative.offer_id:
-        raise CreativeError("link", "The link is for another offer than the banner.")
-    base = base_url.rstrip("/")
-    return EmbedUrls(
-        click=base + _path("tracking.click", link_id=link.public_id),
-        banner=base + _path("creatives.banner", file_name=creative.file_name),
-        pixel=base + _path("tracking.impression", creative_id=creative.public_id),
-        lid=quote(link.public_id, safe=""),
-        aid=str(int(link.publisher_id)),
-    )
-
-
-def embed_code(creative: Creative, link: TrackingLink, base_url: str) -> str:
-    """The HTML a publisher pastes (seed 000): the banner linked to the click URL, plus the impression pixel."""
-    urls = embed_urls(creative, link, base_url)
-    # The `&` before aid stays literal as in seed 000: `&aid=` is not a character reference in HTML5.
-    return (
-        f'<a href="{escape(urls.click)}">'
-        f'<img src="{escape(urls.banner)}" width="{int(creative.width)}" height="{int(creative.height)}"'
-        f' alt="{escape(creative.alt_text)}" border="0" />'
-        f'<img src="{escape(urls.pixel)}?lid={escape(urls.lid)}&aid={escape(urls.aid)}"'
-        ' width="1" height="1" style="display:none" alt="" /></a>'
-    )
-
-
-def _path(endpoint: str, **values: str) -> str:
-    """The URL path of `endpoint`, built from the URL map so that no request is needed."""
-    return current_app.url_map.bind("localhost").build(endpoint, values)

@@ -1,11 +1,10 @@
 """Creatives pages: the admin's banner list and upload (within the staff user's reach over offers,
-portal.network.reach), the publisher's gallery and embed code, the banner files."""
+portal.network.reach), the publisher's gallery, the banner files. The embed code page is portal.links.embed_views."""
 from __future__ import annotations
 
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     make_response,
     redirect,
@@ -150,27 +149,3 @@ def gallery():
     creatives = service.gallery(publisher_id, filters.offer_id(), filters.selected_size())
     template = "creatives/_gallery.html" if _wants_partial() else "creatives/gallery.html"
     return _vary(make_response(render_template(template, filters=filters, creatives=creatives)))
-
-
-@bp.get("/<public_id>/embed")
-@role_required(Role.PUBLISHER)
-def embed(public_id: str):
-    publisher_id = current_user.publisher_id
-    creative = service.promotable_creative(publisher_id, public_id)
-    if creative is None:
-        abort(404)
-    links = service.embed_links(publisher_id, creative)
-    chosen = request.args.get("link", "")
-    if chosen:
-        link = next((candidate for candidate in links if candidate.public_id == chosen), None)
-        if link is None:  # another publisher's link, another offer's, or archived: none of this one's business
-            abort(404)
-    else:
-        link = links[0] if links else None
-    context = {"creative": creative, "links": links, "link": link}
-    if link is not None:
-        base_url = current_app.config.get("PUBLIC_BASE_URL") or request.url_root
-        context["code"] = service.embed_code(creative, link, base_url)
-        context["urls"] = service.embed_urls(creative, link, base_url)
-    template = "creatives/_embed_code.html" if _wants_partial() else "creatives/embed.html"
-    return _vary(make_response(render_template(template, **context)))

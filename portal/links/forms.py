@@ -7,6 +7,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal.forms import optional_int
+from portal.links.click_params import MAX_SUB_LENGTH, SUB_FIELDS, ClickRefused, check_relative_path
 from portal.links.service import (
     LINK_STATUSES,
     MAX_LINK_NAME,
@@ -19,12 +20,6 @@ from portal.links.service import (
     offer_creatives,
 )
 from portal.network.access import pickable_landing_pages, promotable_offers
-from portal.tracking.service import (
-    MAX_SUB_LENGTH,
-    SUB_FIELDS,
-    ClickRefused,
-    check_relative_path,
-)
 
 
 class MarketingSourceForm(FlaskForm):

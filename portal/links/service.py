@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from portal.creatives.models import Creative
 from portal.extensions import db
+from portal.links.click_params import SUB_FIELDS
 from portal.links.models import MarketingSource, TrackingLink
 from portal.network.access import (
     can_promote,
@@ -18,8 +20,7 @@ from portal.network.access import (
 )
 from portal.network.models import Offer
 from portal.paging import paginate
-from portal.tracking.models import Click
-from portal.tracking.service import SUB_FIELDS
+from portal.sql import unless_refused
 from portal.types import utcnow
 
 LINKS_PER_PAGE = 25
@@ -124,10 +125,12 @@ def delete_marketing_source(source: MarketingSource) -> None:
         raise LinkError(
             f"“{source.name}” tags {links} link{'' if links == 1 else 's'}; move them to another source first."
         )
-    if db.session.scalar(select(Click.click_id).where(Click.marketing_source_id == source.id).limit(1)) is not None:
-        raise LinkError(f"“{source.name}” has recorded clicks; it stays so your reports keep grouping them.")
-    db.session.delete(source)
-    db.session.flush()
+    try:
+        with unless_refused():
+            db.session.execute(delete(MarketingSource).where(MarketingSource.id == source.id))
+    except IntegrityError as refused:  # a recorded click's marketing_source_id refers to it (a foreign key)
+        message = f"“{source.name}” has recorded clicks; it stays so your reports keep grouping them."
+        raise LinkError(message) from refused
 
 
 # ---------------------------------------------------------------- tracking links

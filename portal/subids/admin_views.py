@@ -1,7 +1,7 @@
 """Admin pages: blocked sub IDs per publisher and offer (list with filters, create, edit description, delete, bulk delete).
 
 Within the staff user's reach over publishers and offers (portal.network.reach); every change is audited by the
-domain layer and clears the click endpoint's cache so the block applies at once in this process."""
+domain layer, and its commit clears the click endpoint's cache (portal.tracking.freshness) so it applies at once."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -25,15 +25,9 @@ from portal.subids.forms import (
 )
 from portal.subids.models import BlockedSubId
 from portal.subids.service import SubIdInvalid
-from portal.tracking.targets import clear_cache
 
 bp = Blueprint("blocked_subids", __name__, url_prefix="/admin/blocked-sub-ids")
 EXPIRED = "The form expired; reload the page and try again."
-
-
-def _commit() -> None:
-    db.session.commit()
-    clear_cache()
 
 
 def _block_or_404(block_id: int) -> BlockedSubId:
@@ -88,7 +82,7 @@ def index():
         except SubIdInvalid as invalid:
             apply_errors(form, invalid.errors)
         else:
-            _commit()
+            db.session.commit()
             message = f"Sub ID “{block.sub_id}” is blocked: its clicks now go to the offer's fallback."
             if partial_wanted():
                 # Redraw the table with the current filters, and a blank value field in a fresh form.
@@ -141,7 +135,7 @@ def edit(block_id: int):
             except SubIdInvalid as invalid:
                 apply_errors(form, invalid.errors)
             else:
-                _commit()
+                db.session.commit()
                 if partial_wanted():
                     return _row(block)
                 flash(f"The block of “{block.sub_id}” is saved.", "success")
@@ -158,7 +152,7 @@ def delete(block_id: int):
     block = _block_or_404(block_id)
     value = block.sub_id
     blocked.unblock(current_user.id, block)
-    _commit()
+    db.session.commit()
     if partial_wanted():
         return respond("")
     flash(f"Sub ID “{value}” is no longer blocked.", "success")
@@ -173,7 +167,7 @@ def bulk_delete():
         message, category, status = "Tick the blocks to delete first.", "error", 400
     else:
         result = blocked.unblock_many(current_user.id, ids, rows_in_reach(current_user, BlockedSubId))
-        _commit()
+        db.session.commit()
         count = len(result.deleted)
         message = f"Deleted {count:,} block{'' if count == 1 else 's'}."
         if result.not_found:

@@ -1,4 +1,4 @@
-"""The blocked sub ID verbs (admin): validate, change, audit, flush. Views commit, then clear the click cache.
+"""The blocked sub ID verbs (admin): validate, change, audit, flush. Views commit (which clears the click cache).
 
 `publishers` / `offers` / `within` are SQL conditions for what the acting staff user reaches (portal.network.reach):
 a publisher or offer outside them cannot be picked, and a block outside them is neither listed nor deleted."""

@@ -16,7 +16,6 @@ from portal.subids.blocked import block_labels, block_sub_id, search_blocks, unb
 from portal.subids.forms import BlockForm
 from portal.subids.models import BlockedSubId
 from portal.subids.service import SubIdInvalid
-from portal.tracking.targets import clear_cache
 
 bp = Blueprint("publisher_blocks", __name__, url_prefix="/admin/publishers")
 BLOCKS_ON_PAGE = 100
@@ -45,9 +44,7 @@ def add(publisher_id: int):
         except SubIdInvalid as invalid:
             apply_errors(form, invalid.errors)
         else:
-            response = section_done(publisher, "blocked", f"Sub ID “{block.sub_id}” is blocked: its clicks on the offer now go to the fallback.")
-            clear_cache()  # the click endpoint's cache, so the block applies at once
-            return response
+            return section_done(publisher, "blocked", f"Sub ID “{block.sub_id}” is blocked: its clicks on the offer now go to the fallback.")
     return section_refused(publisher_id, "blocked", block_form=form)
 
 
@@ -58,6 +55,4 @@ def delete(publisher_id: int, block_id: int):
     block = publisher_child(BlockedSubId, block_id, publisher)
     value = block.sub_id
     unblock(current_user.id, block)
-    response = section_done(publisher, "blocked", f"Sub ID “{value}” is no longer blocked.")
-    clear_cache()
-    return response
+    return section_done(publisher, "blocked", f"Sub ID “{value}” is no longer blocked.")

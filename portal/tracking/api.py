@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, g, redirect, render_template, request
 from redis.exceptions import RedisError
 
 from portal.ids import parse_id
+from portal.links.click_params import ClickRefused, check_relative_path, check_subs
 from portal.ops.errors import database_unavailable
 from portal.tracking import service
 from portal.tracking.bots import is_bot
@@ -35,8 +36,8 @@ def _visitor_page(template: str, status: int, **context):
 def _visit() -> service.ClickRequest:
     header = current_app.config.get("GEO_COUNTRY_HEADER")
     return service.ClickRequest(
-        subs=service.check_subs(request.args),
-        relative_path=service.check_relative_path(request.args.get("relativepath", "")),
+        subs=check_subs(request.args),
+        relative_path=check_relative_path(request.args.get("relativepath", "")),
         user_agent=request.headers.get("User-Agent", ""),
         referrer=request.headers.get("Referer", ""),
         ip=request.remote_addr or "",
@@ -49,7 +50,7 @@ def _visit() -> service.ClickRequest:
 def click(link_id: str):
     try:
         visit = _visit()
-    except service.ClickRefused as refused:
+    except ClickRefused as refused:
         return _visitor_page("tracking/refused.html", 400, message=str(refused))
     target = link_target(link_id)
     if target is None or not target.live:

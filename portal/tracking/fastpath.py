@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.urls import iri_to_uri
 
 from portal.ids import parse_id
+from portal.links.click_params import ClickRefused, check_relative_path, check_subs
 from portal.ops.logging import REQUEST_ID_HEADER, loggable_path, request_id, traffic_log
 from portal.tracking import service
 from portal.tracking.api import NO_CACHE, PIXEL
@@ -73,9 +74,9 @@ class FastTracking:
             return None
         args = _args(environ)
         try:
-            subs = service.check_subs(args)
-            relative_path = service.check_relative_path(args.get("relativepath", ""))
-        except service.ClickRefused:
+            subs = check_subs(args)
+            relative_path = check_relative_path(args.get("relativepath", ""))
+        except ClickRefused:
             return None  # the Flask route renders the 400 page
         if service.is_blocked(target, subs):
             return None

@@ -6,7 +6,6 @@ import logging
 import os
 import socket
 import uuid
-from contextlib import nullcontext
 
 from flask import current_app
 from sqlalchemy import event
@@ -16,7 +15,7 @@ from sqlalchemy.orm import Session
 from portal.extensions import db
 from portal.queues import background_job, redis_connection
 from portal.signals import clicks_stored, impressions_counted
-from portal.sql import on_postgresql
+from portal.sql import unless_refused
 from portal.tracking.buffer import (
     CLICK_DEAD_LETTERS,
     CLICK_GROUP,
@@ -137,7 +136,7 @@ def store_buffered_clicks(batch_size: int = 2000, max_batches: int = 100) -> int
             break
         rows, ids = _decided_rows(conn, reply[0][1])
         try:
-            with _unless_refused():
+            with unless_refused():
                 store_clicks(rows)
         except IntegrityError:
             continue  # the scheduled flush stores its other clicks and parks the refused one
@@ -146,13 +145,6 @@ def store_buffered_clicks(batch_size: int = 2000, max_batches: int = 100) -> int
         session = db.session()
         session.info.setdefault(_ACK_ON_COMMIT, []).append((session.get_transaction(), conn, stored))
     return len(stored)
-
-
-def _unless_refused():
-    """Scope a write so that its refusal does not undo the caller's writes: a savepoint on PostgreSQL, where
-    an error aborts the whole transaction. SQLite undoes just the failed statement, and there a savepoint
-    opened before any write would itself start, and on release commit, the transaction (pysqlite)."""
-    return db.session.begin_nested() if on_postgresql() else nullcontext()
 
 
 _ACK_ON_COMMIT = "tracklane.click_entries_to_ack"  # session.info: [(root transaction, redis, entry ids)]

@@ -6,7 +6,6 @@ import hashlib
 import hmac
 import json
 import logging
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -29,15 +28,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("tracklane.tracking")
 
-SUB_FIELDS = ("sub1", "sub2", "sub3", "sub4", "sub5")
-MAX_SUB_LENGTH = 255
-_RELATIVE_PATH = re.compile(r"^[A-Za-z0-9/._-]+$")
-
-
-class ClickRefused(ValueError):
-    """The click request is malformed; the visitor gets a 400 page, never a redirect."""
-
-
 @dataclass(frozen=True)
 class ClickRequest:
     subs: dict[str, str]
@@ -47,27 +37,6 @@ class ClickRequest:
     ip: str
     country: str
     purpose: str = ""
-
-
-def check_relative_path(value: str) -> str:
-    """Allow only `[A-Za-z0-9/._-]+` with no `..`: deep links stay on the destination's host."""
-    if value == "":
-        return ""
-    if not _RELATIVE_PATH.fullmatch(value) or ".." in value:
-        raise ClickRefused("relativepath may contain only letters, digits, '/', '.', '_' and '-', and no '..'.")
-    return value
-
-
-def check_subs(args) -> dict[str, str]:
-    subs = {}
-    for name in SUB_FIELDS:
-        value = args.get(name, "")
-        if len(value) > MAX_SUB_LENGTH:
-            raise ClickRefused(f"{name} is longer than {MAX_SUB_LENGTH} characters.")
-        if "\x00" in value:  # PostgreSQL refuses it: the click could never be stored, and would block the flush
-            raise ClickRefused(f"{name} contains a NUL byte.")
-        subs[name] = value
-    return subs
 
 
 def hash_ip(ip: str, secret: str | None = None) -> str:

@@ -107,6 +107,29 @@ def test_a_source_with_recorded_clicks_cannot_be_deleted(app):
         delete_marketing_source(source)
 
 
+def test_a_refused_delete_keeps_the_callers_earlier_writes(app):
+    """The refusal undoes only the delete: on PostgreSQL (a savepoint) as on SQLite (the failed statement)."""
+    source = MarketingSourceFactory()
+    ClickFactory(link=TrackingLinkFactory(publisher=source.publisher), marketing_source_id=source.id)
+    db.session.commit()
+    earlier = create_marketing_source(source.publisher_id, "Written before", "Email")
+    with pytest.raises(LinkError, match="recorded clicks"):
+        delete_marketing_source(source)
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(type(source), source.id).name == source.name
+    assert db.session.get(type(source), earlier.id).name == "Written before"
+
+
+def test_deleting_a_source_is_the_callers_to_commit(app):
+    source = MarketingSourceFactory()
+    db.session.commit()
+    delete_marketing_source(source)
+    assert db.session.get(type(source), source.id) is None
+    db.session.rollback()
+    assert db.session.get(type(source), source.id) is not None
+
+
 # ------------------------------------------------------------ links
 
 

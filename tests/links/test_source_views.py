@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.links.models import MarketingSource
-from tests.factories import MarketingSourceFactory, TrackingLinkFactory
+from tests.factories import ClickFactory, MarketingSourceFactory, TrackingLinkFactory
 
 HX = {"HX-Request": "true"}
 URL = "/marketing-sources"
@@ -152,6 +152,16 @@ def test_a_source_used_by_links_is_kept_with_a_clear_message(publisher_client, p
     assert response.status_code == 400 and "tags 1 link; move them to another source first." in body(response)
     no_js = publisher_client.post(f"{URL}/{my_source.id}/delete")
     assert no_js.status_code == 302 and "tags 1 link" in body(publisher_client.get(URL))
+    assert source_count() == 1
+
+
+def test_a_source_with_recorded_clicks_is_kept_with_a_clear_message(publisher_client, publisher, my_source):
+    ClickFactory(link=TrackingLinkFactory(publisher=publisher), marketing_source_id=my_source.id)
+    db.session.commit()
+    response = publisher_client.post(f"{URL}/{my_source.id}/delete", headers=HX)
+    assert response.status_code == 400 and "has recorded clicks; it stays" in body(response)
+    no_js = publisher_client.post(f"{URL}/{my_source.id}/delete")
+    assert no_js.status_code == 302 and "has recorded clicks" in body(publisher_client.get(URL))
     assert source_count() == 1
 
 

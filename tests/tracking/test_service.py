@@ -6,14 +6,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from portal.links.click_params import ClickRefused, check_relative_path
 from portal.tracking.bots import is_bot
 from portal.tracking.geo import normalise_country
-from portal.tracking.service import (
-    ClickRefused,
-    check_relative_path,
-    hash_ip,
-    redirect_url,
-)
+from portal.tracking.service import hash_ip, redirect_url
 
 
 def test_redirect_keeps_destination_query_and_appends_click_id():

@@ -1,0 +1,36 @@
+"""What a publisher may add to a link's click URL: sub1–sub5 and a relative path, and the rules they keep.
+
+The link builder previews them; the click endpoint (portal.tracking) reads every click's with these rules."""
+from __future__ import annotations
+
+import re
+
+SUB_FIELDS = ("sub1", "sub2", "sub3", "sub4", "sub5")
+MAX_SUB_LENGTH = 255
+_RELATIVE_PATH = re.compile(r"^[A-Za-z0-9/._-]+$")
+
+
+class ClickRefused(ValueError):
+    """The click request is malformed; the visitor gets a 400 page, never a redirect."""
+
+
+def check_relative_path(value: str) -> str:
+    """Allow only `[A-Za-z0-9/._-]+` with no `..`: deep links stay on the destination's host."""
+    if value == "":
+        return ""
+    if not _RELATIVE_PATH.fullmatch(value) or ".." in value:
+        raise ClickRefused("relativepath may contain only letters, digits, '/', '.', '_' and '-', and no '..'.")
+    return value
+
+
+def check_subs(args) -> dict[str, str]:
+    """sub1–sub5 from the click's query arguments, "" for each one missing."""
+    subs = {}
+    for name in SUB_FIELDS:
+        value = args.get(name, "")
+        if len(value) > MAX_SUB_LENGTH:
+            raise ClickRefused(f"{name} is longer than {MAX_SUB_LENGTH} characters.")
+        if "\x00" in value:  # PostgreSQL refuses it: the click could never be stored, and would block the flush
+            raise ClickRefused(f"{name} contains a NUL byte.")
+        subs[name] = value
+    return subs
