@@ -114,12 +114,12 @@ def test_domain_packages_import_only_lower_layers():
         str(found) for found in all_imports()
         if (own := _package_of(found.path)) and LAYERS.index(found.target) >= LAYERS.index(own)
     ]
-    assert upward == []
+    assert not upward, "\n".join(upward)
 
 
 def test_no_domain_import_is_written_inside_a_function():
     hidden = [str(found) for found in all_imports() if found.in_function and _package_of(found.path)]
-    assert hidden == []
+    assert not hidden, "\n".join(hidden)
 
 
 def test_shared_portal_modules_import_no_domain_package():
@@ -127,7 +127,7 @@ def test_shared_portal_modules_import_no_domain_package():
         str(found) for found in all_imports()
         if _package_of(found.path) is None and found.path != APP_FACTORY
     ]
-    assert reaching == []
+    assert not reaching, "\n".join(reaching)
 
 
 def test_the_walk_sees_every_kind_of_import(tmp_path, monkeypatch):
