@@ -49,9 +49,9 @@ def embed_urls(creative: Creative, link: TrackingLink, base_url: str) -> EmbedUr
         raise CreativeError("link", "The link is for another offer than the banner.")
     base = base_url.rstrip("/")
     return EmbedUrls(
-        click=base + _path("tracking.click", link_id=link.public_id),
+        click=base + _path("tracking.click", public_id=link.public_id),
         banner=base + _path("creatives.banner", file_name=creative.file_name),
-        pixel=base + _path("tracking.impression", creative_id=creative.public_id),
+        pixel=base + _path("tracking.impression", public_id=creative.public_id),
         lid=quote(link.public_id, safe=""),
         aid=str(int(link.publisher_id)),
     )

@@ -49,8 +49,8 @@ def click_url(public_id: str) -> str:
     """The public click URL of a link: PUBLIC_BASE_URL when set, else the host the request came to."""
     base = current_app.config.get("PUBLIC_BASE_URL")
     if base:
-        return base + url_for("tracking.click", link_id=public_id)
-    return url_for("tracking.click", link_id=public_id, _external=True)
+        return base + url_for("tracking.click", public_id=public_id)
+    return url_for("tracking.click", public_id=public_id, _external=True)
 
 
 # ---------------------------------------------------------------- tracking links

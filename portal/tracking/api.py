@@ -46,13 +46,13 @@ def _visit() -> service.ClickRequest:
     )
 
 
-@bp.get("/click/<link_id>")
-def click(link_id: str):
+@bp.get("/click/<public_id>")
+def click(public_id: str):
     try:
         visit = _visit()
     except ClickRefused as refused:
         return _visitor_page("tracking/refused.html", 400, message=str(refused))
-    target = link_target(link_id)
+    target = link_target(public_id)
     if target is None or not target.live:
         if target is not None and target.fallback_url:
             return redirect(target.fallback_url, 302), NO_CACHE
@@ -71,10 +71,10 @@ def click(link_id: str):
     return response
 
 
-@bp.get("/impression/<creative_id>")
-def impression(creative_id: str):
+@bp.get("/impression/<public_id>")
+def impression(public_id: str):
     try:
-        _count_impression(creative_id)
+        _count_impression(public_id)
     except Exception as failed:  # the page showing the pixel must never get a broken image: the GIF goes out anyway
         if isinstance(failed, RedisError) or database_unavailable(failed):
             log.warning("impression not counted, storage unavailable request_id=%s: %s", g.get("request_id"), failed)
@@ -83,8 +83,8 @@ def impression(creative_id: str):
     return PIXEL, 200, {"Content-Type": "image/gif", "Content-Length": str(len(PIXEL)), **NO_CACHE}
 
 
-def _count_impression(creative_id: str) -> None:
-    creative = creative_target(creative_id)
+def _count_impression(public_id: str) -> None:
+    creative = creative_target(public_id)
     link = link_target(request.args.get("lid", "")) if creative else None
     aid = request.args.get("aid", "")
     if (

@@ -135,7 +135,7 @@ def world(app, client, admin_user, publisher_user, advertiser_user, manager_user
         "rule_id": rule.id, "conversion_id": conversion.id, "export_id": export.id, "link_id": link.id,
         "source_id": source.id, "preset_id": preset.id, "key_id": key.id, "sub_id_id": sub_id.id,
         "public_id": creative.public_id, "file_name": creative.file_name, "username": publisher_user.username,
-        "creative_id": creative.public_id, "filename": "css/app.css",
+        "filename": "css/app.css",
         "token": {"/set-password/<token>": make_token(publisher_user), "/api/v1/reports/<token>": token_for(preset)},
         "tracking_link_id": link.public_id,
     }  # fmt: skip
