@@ -13,7 +13,7 @@ from portal.accounts.auth import owned_or_404
 from portal.accounts.models import STAFF_ROLES, Role
 from portal.extensions import db
 from portal.forms import ActionForm
-from portal.htmx import partial_wanted, respond
+from portal.htmx import page_or_partial, partial_wanted, respond
 from portal.network.reach import data_pages, data_reach
 from portal.reports import options
 from portal.reports.chart import build_chart
@@ -99,11 +99,9 @@ def index():
         query = _query_from(request.args)
     except InvalidQuery as bad:
         error, status, query = str(bad), 400, _query_from(MultiDict())
-    context = _context(query, error)
-    if partial_wanted() and request.args.get("part") != "page":
-        return respond(render_template("reports/_results.html", **context), status)
-    context.update(choices=options.choices(query), presets=_presets())
-    return respond(render_template("reports/page.html", **context), status)
+    return page_or_partial("reports/page.html", "reports/_results.html", status,
+                           page_only=lambda: dict(choices=options.choices(query), presets=_presets()),
+                           **_context(query, error))
 
 
 def _presets() -> list[tuple[ReportPreset, str]]:
