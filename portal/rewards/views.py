@@ -9,12 +9,11 @@ from flask_login import current_user
 
 from portal.accounts.auth import role_required
 from portal.accounts.models import Role
+from portal.chart import build_chart
 from portal.extensions import db
 from portal.formatting import money_text
 from portal.forms import apply_errors
 from portal.htmx import page_or_partial, partial_wanted, respond
-from portal.reports.chart import build_chart
-from portal.reports.query import today_in
 from portal.rewards.catalogue import list_rewards
 from portal.rewards.earnings import (
     STATUSES,
@@ -32,6 +31,7 @@ from portal.rewards.payouts import search_payouts
 from portal.rewards.points import PointsError, balance, history
 from portal.rewards.redemptions import RedemptionInvalid, search_redemptions
 from portal.rewards.redemptions import redeem as redeem_reward
+from portal.timezones import today_in
 from portal.types import utcnow
 
 bp = Blueprint("rewards", __name__, url_prefix="/rewards")
