@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from flask import Flask
 from flask_login import current_user
 
+from portal.types import utcnow
+
 # The days a filter, report or cut-off may name: wider than any data here, and far enough from date.min and
 # date.max that a day's bounds in every time zone (and the day after the last) can still be computed.
 FIRST_DAY = date(2000, 1, 1)
@@ -25,6 +27,11 @@ def zone(name: str | None) -> ZoneInfo:
         return ZoneInfo(name or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo("UTC")
+
+
+def today_in(timezone: str) -> date:
+    """Today's date in `timezone` (UTC for an unknown zone)."""
+    return utcnow().astimezone(zone(timezone)).date()
 
 
 def is_valid_timezone(name: str) -> bool:

@@ -2,6 +2,7 @@
 import json
 import re
 
+from portal import htmx
 from tests.conftest import signed_in_client
 
 
@@ -46,3 +47,23 @@ def test_a_browser_error_page_says_nothing_to_htmx(app, publisher_user):
 
     assert refused.status_code == 400
     assert "HX-Reswap" not in refused.headers
+
+
+def test_what_only_the_page_shows_is_computed_for_the_page_alone(app, monkeypatch):
+    monkeypatch.setattr(htmx, "render_template", lambda name, **context: f"{name} {sorted(context)}")
+    calls = []
+
+    def page_only() -> dict:
+        calls.append("page_only")
+        return {"balance": 300}
+
+    answers = []
+    for headers in ({"HX-Request": "true"}, {}, {"HX-Request": "true", "HX-History-Restore-Request": "true"}):
+        with app.test_request_context(headers=headers):
+            answers.append(htmx.page_or_partial("page.html", "_rows.html", 400, page_only=page_only, rows=[1]))
+
+    assert [a.get_data(as_text=True) for a in answers] == [
+        "_rows.html ['rows']", "page.html ['balance', 'rows']", "page.html ['balance', 'rows']"
+    ]
+    assert calls == ["page_only", "page_only"]
+    assert all(a.status_code == 400 and "HX-Request" in a.headers["Vary"] for a in answers)

@@ -19,6 +19,9 @@ from portal.accounts.models import User
 from portal.csvsafe import safe_row
 from portal.extensions import db
 from portal.logs.service import LOGS, LogFilter, LogFilterInvalid, count_rows, scope_of
+from portal.reports.engine import columns_for
+from portal.reports.formats import text_cells
+from portal.reports.query import InvalidQuery, ReportQuery, iter_rows, run
 from portal.timezones import zone
 
 KINDS = {
@@ -86,10 +89,6 @@ def _log_source(name: str, query: str, user: User) -> ExportSource:
 
 
 def _report_source(query: str, user: User) -> ExportSource:
-    from portal.reports.engine import columns_for
-    from portal.reports.formats import text_cells
-    from portal.reports.query import InvalidQuery, ReportQuery, iter_rows, run
-
     scope = scope_of(user)
     try:
         report = ReportQuery.from_args(

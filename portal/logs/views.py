@@ -5,11 +5,11 @@ changes get the table partial of the same route.
 """
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, request
 from flask_login import current_user
 
 from portal.accounts.models import STAFF_ROLES, Role
-from portal.htmx import partial_wanted, respond
+from portal.htmx import page_or_partial
 from portal.logs.service import LOGS, LogFilter, LogFilterInvalid, LogPage, log_page, offer_choices, scope_of
 from portal.network.reach import data_pages
 from portal.timezones import zone
@@ -39,10 +39,8 @@ def show(name: str):
         log=log, logs=LOGS, page=page, error=error, filters=log_filter.to_args(), export_kind=EXPORT_KINDS[name],
         header=log.header(scope), cells=[log.cells(row, tz, scope) for row in page.rows], zone_name=tz.key,
     )
-    if partial_wanted():
-        return respond(render_template("logs/_table.html", **context), status)
-    context.update(offers=offer_choices(scope), args=request.args)
-    return respond(render_template("logs/index.html", **context), status)
+    return page_or_partial("logs/index.html", "logs/_table.html", status,
+                           page_only=lambda: dict(offers=offer_choices(scope), args=request.args), **context)
 
 
 # One endpoint per log (logs.clicks, logs.conversions, logs.impressions), so menus can link to each.

@@ -11,11 +11,11 @@ import calendar
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
+from portal.dateranges import DATE_RANGES, MAX_DAYS, resolve_range
 from portal.ids import parse_id
 from portal.network.reach import DataReach
 from portal.paging import page_number
-from portal.timezones import check_day, zone
-from portal.types import utcnow
+from portal.timezones import check_day, today_in, zone
 
 # Dimension name -> label. `publisher` and `advertiser` only for admins.
 DIMENSIONS = {
@@ -54,39 +54,11 @@ METRICS = {
 SUMMED_METRICS = tuple(name for name in METRICS if name not in ("conversion_rate", "epc"))
 DEFAULT_METRICS = ("click_count", "unique_click_count", "registration_count", "ftd_count", "deposit_amount", "total_reward")
 
-DATE_RANGES = {
-    "today": "Today",
-    "yesterday": "Yesterday",
-    "last_7_days": "Last 7 days",
-    "last_30_days": "Last 30 days",
-    "this_month": "This month",
-    "last_month": "Last month",
-    "custom": "Custom",
-}
 PAGE_SIZE = 50
-MAX_DAYS = 731
 
 
 class InvalidQuery(ValueError):
     """A report argument that cannot be honoured; the message names it."""
-
-
-def resolve_range(name: str, today: date) -> tuple[date, date]:
-    """The inclusive (start, end) dates of a relative range, seen from `today` in the owner's zone."""
-    if name == "today":
-        return today, today
-    if name == "yesterday":
-        return today - timedelta(days=1), today - timedelta(days=1)
-    if name == "last_7_days":
-        return today - timedelta(days=6), today
-    if name == "last_30_days":
-        return today - timedelta(days=29), today
-    if name == "this_month":
-        return today.replace(day=1), today
-    if name == "last_month":
-        last = today.replace(day=1) - timedelta(days=1)
-        return last.replace(day=1), last
-    raise InvalidQuery(f"date range: unknown value {name!r}")
 
 
 def parse_date(value: str, name: str) -> date:
@@ -100,10 +72,6 @@ def parse_date(value: str, name: str) -> date:
         return check_day(day, name)
     except ValueError as outside:
         raise InvalidQuery(str(outside)) from None
-
-
-def today_in(timezone: str) -> date:
-    return utcnow().astimezone(zone(timezone)).date()
 
 
 @dataclass
@@ -192,7 +160,10 @@ class ReportQuery:
     def resolve_dates(self, today: date | None = None) -> "ReportQuery":
         """Turn a relative range into dates for today in the owner's zone; check the dates' order and span."""
         if self.date_range != "custom":
-            self.start_date, self.end_date = resolve_range(self.date_range, today or today_in(self.timezone))
+            try:
+                self.start_date, self.end_date = resolve_range(self.date_range, today or today_in(self.timezone))
+            except ValueError as unknown:
+                raise InvalidQuery(str(unknown)) from None
         if self.start_date > self.end_date:
             raise InvalidQuery("start date is after end date")
         if (self.end_date - self.start_date).days >= MAX_DAYS:

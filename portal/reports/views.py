@@ -11,12 +11,13 @@ from werkzeug.datastructures import MultiDict
 
 from portal.accounts.auth import owned_or_404
 from portal.accounts.models import STAFF_ROLES, Role
+from portal.chart import build_chart
+from portal.dateranges import DATE_RANGES
 from portal.extensions import db
 from portal.forms import ActionForm
-from portal.htmx import partial_wanted, respond
+from portal.htmx import page_or_partial, partial_wanted, respond
 from portal.network.reach import data_pages, data_reach
 from portal.reports import options
-from portal.reports.chart import build_chart
 from portal.reports.engine import series
 from portal.reports.formats import format_number
 from portal.reports.models import ReportPreset
@@ -31,7 +32,7 @@ from portal.reports.presets import (
     set_enabled,
     token_for,
 )
-from portal.reports.query import DATE_RANGES, DIMENSIONS, GRAINS, METRICS, InvalidQuery, ReportQuery, run
+from portal.reports.query import DIMENSIONS, GRAINS, METRICS, InvalidQuery, ReportQuery, run
 from portal.subids.service import names_by_value
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -99,11 +100,9 @@ def index():
         query = _query_from(request.args)
     except InvalidQuery as bad:
         error, status, query = str(bad), 400, _query_from(MultiDict())
-    context = _context(query, error)
-    if partial_wanted() and request.args.get("part") != "page":
-        return respond(render_template("reports/_results.html", **context), status)
-    context.update(choices=options.choices(query), presets=_presets())
-    return respond(render_template("reports/page.html", **context), status)
+    return page_or_partial("reports/page.html", "reports/_results.html", status,
+                           page_only=lambda: dict(choices=options.choices(query), presets=_presets()),
+                           **_context(query, error))
 
 
 def _presets() -> list[tuple[ReportPreset, str]]:

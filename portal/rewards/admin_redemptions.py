@@ -112,23 +112,29 @@ def _fan_or_404(user_id: int) -> User:
 @publisher_pages
 def fan(user_id: int):
     fan = _fan_or_404(user_id)
-    form = BonusForm(formdata=None) if request.method == "GET" else BonusForm()
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.validate():
-            try:
-                give_bonus(fan, form.amount.data, current_user.id)
-            except PointsError as invalid:
-                apply_errors(form, {"amount": [str(invalid)]})
-            else:
-                db.session.commit()
-                flash(f"Points of {fan.username} changed by {form.amount.data:+,}.", "success")
-                return redirect(url_for("redemptions_admin.fan", user_id=fan.id), 303)
-        db.session.rollback()
+    if request.method == "GET":
+        return page_or_partial("rewards/admin_fan.html", "rewards/_history.html",
+                               page_only=lambda: _fan_page(fan, BonusForm(formdata=None)), **_history_of(fan))
+    form = BonusForm()
+    if form.validate():
+        try:
+            give_bonus(fan, form.amount.data, current_user.id)
+        except PointsError as invalid:
+            apply_errors(form, {"amount": [str(invalid)]})
+        else:
+            db.session.commit()
+            flash(f"Points of {fan.username} changed by {form.amount.data:+,}.", "success")
+            return redirect(url_for("redemptions_admin.fan", user_id=fan.id), 303)
+    db.session.rollback()
+    return respond(render_template("rewards/admin_fan.html", **_history_of(fan), **_fan_page(fan, form)), 400)
+
+
+def _history_of(fan: User) -> dict:
+    """A page of the fan's points history, paged in place."""
     page = history(fan.id, request.args.get("page", 1, type=int))
-    history_context = dict(page=page, history_endpoint="redemptions_admin.fan", history_params={"user_id": fan.id})
-    if request.method == "GET" and partial_wanted():
-        return respond(render_template("rewards/_history.html", **history_context))
-    context = dict(fan=fan, form=form, balance=balance(fan.id), **history_context)
-    return respond(render_template("rewards/admin_fan.html", **context), status)
+    return dict(page=page, history_endpoint="redemptions_admin.fan", history_params={"user_id": fan.id})
+
+
+def _fan_page(fan: User, form: BonusForm) -> dict:
+    """The fan page around the history: the fan, the bonus form and the balance."""
+    return dict(fan=fan, form=form, balance=balance(fan.id))

@@ -10,7 +10,7 @@ from portal.accounts.auth import role_required
 from portal.accounts.models import STAFF_ROLES
 from portal.extensions import db
 from portal.forms import ActionForm, apply_errors
-from portal.htmx import respond
+from portal.htmx import partial_wanted, respond
 from portal.network.reach import get_or_404, offers_in_reach, rows_in_reach
 from portal.queues import enqueue
 from portal.rewards import catalogue, rules
@@ -92,9 +92,15 @@ def delete(reward_id: int):
         catalogue.delete_reward(reward, current_user.id)
     except catalogue.RewardInvalid as refused:
         db.session.rollback()
+        if partial_wanted():
+            body = render_template("rewards/_admin_reward_row.html", reward=reward, action_form=ActionForm(),
+                                   row_error=str(refused))
+            return respond(body, 409)
         flash(str(refused), "error")
         return redirect(url_for("rewards_admin.index"), 303)
     db.session.commit()
+    if partial_wanted():
+        return respond("")  # an empty answer removes the row
     flash(f"Reward “{title}” deleted.", "success")
     return redirect(url_for("rewards_admin.index"), 303)
 
@@ -154,6 +160,8 @@ def rule_delete(rule_id: int):
     rule = _rule_or_404(rule_id)
     rules.delete_rule(rule, current_user.id)
     db.session.commit()
+    if partial_wanted():
+        return respond("")  # an empty answer removes the row
     flash("Rule deleted.", "success")
     return redirect(url_for("rewards_admin.rules_index"), 303)
 

@@ -8,8 +8,8 @@ from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from portal.dateranges import DATE_RANGES, MAX_DAYS, resolve_range
 from portal.forms import DayField, optional_int
-from portal.reports.query import DATE_RANGES, MAX_DAYS, resolve_range
 from portal.rewards.earnings import STATUSES, LedgerFilters
 from portal.rewards.payouts import MAX_NOTE
 

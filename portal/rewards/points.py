@@ -14,6 +14,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select, update
 
 from portal.accounts.models import Role, User
+from portal.audit.service import record
 from portal.extensions import db
 from portal.paging import paginate
 from portal.rewards.models import PointsAccount, PointsLedgerEntry
@@ -126,8 +127,6 @@ def check_bonus_amount(amount) -> int:
 
 def give_bonus(fan: User, amount: int, actor_id: int | None) -> PointsLedgerEntry | None:
     """Add (amount > 0) or take (amount < 0, floored at zero) points, and audit it."""
-    from portal.audit.service import record
-
     amount = check_bonus_amount(amount)
     reference = f"bonus:{uuid.uuid4().hex}"
     before = balance(fan.id).current_points

@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select, true
 
+from portal.audit.service import record
 from portal.extensions import db
 from portal.network.models import Offer
 from portal.rewards.models import PointsRule
@@ -61,8 +62,6 @@ def create_rule(
     currency: str, offer_id: int | None, points_per_unit, actor_id: int | None, offers=true()
 ) -> PointsRule:
     """A new rule; its offer must be one of `offers` (those the staff user reaches)."""
-    from portal.audit.service import record
-
     currency, offer_id, rate = _checked(currency, offer_id, points_per_unit, offers=offers)
     rule = PointsRule(currency=currency, offer_id=offer_id, points_per_unit=rate)
     db.session.add(rule)
@@ -74,8 +73,6 @@ def create_rule(
 
 def update_rule(rule: PointsRule, points_per_unit, actor_id: int | None) -> None:
     """Only the rate changes; it applies to conversions awarded from now on."""
-    from portal.audit.service import record
-
     _, _, rate = _checked(rule.currency, rule.offer_id, points_per_unit, rule.id)
     before = rule.points_per_unit
     rule.points_per_unit = rate
@@ -85,8 +82,6 @@ def update_rule(rule: PointsRule, points_per_unit, actor_id: int | None) -> None
 
 
 def delete_rule(rule: PointsRule, actor_id: int | None) -> None:
-    from portal.audit.service import record
-
     changes = {"currency": (rule.currency, None), "offer_id": (rule.offer_id, None), "points_per_unit": (rule.points_per_unit, None)}
     record(actor_id, "points_rule.deleted", rule, changes)
     db.session.delete(rule)

@@ -9,12 +9,11 @@ from flask_login import current_user
 
 from portal.accounts.auth import role_required
 from portal.accounts.models import Role
+from portal.chart import build_chart
 from portal.extensions import db
 from portal.formatting import money_text
 from portal.forms import apply_errors
 from portal.htmx import page_or_partial, partial_wanted, respond
-from portal.reports.chart import build_chart
-from portal.reports.query import today_in
 from portal.rewards.catalogue import list_rewards
 from portal.rewards.earnings import (
     STATUSES,
@@ -32,6 +31,7 @@ from portal.rewards.payouts import search_payouts
 from portal.rewards.points import PointsError, balance, history
 from portal.rewards.redemptions import RedemptionInvalid, search_redemptions
 from portal.rewards.redemptions import redeem as redeem_reward
+from portal.timezones import today_in
 from portal.types import utcnow
 
 bp = Blueprint("rewards", __name__, url_prefix="/rewards")
@@ -65,31 +65,34 @@ def index():
         params = {k: v for k, v in request.args.items() if k != "page"}
         return respond(render_template("rewards/_earnings_payouts.html", payouts=payouts, params=params))
     context, status = _ledger_context(publisher_id, timezone)
-    if partial_wanted():
-        return respond(render_template("rewards/_earnings_ledger.html", **context), status)
+    return page_or_partial("rewards/index.html", "rewards/_earnings_ledger.html", status,
+                           page_only=lambda: _around_the_ledger(publisher_id, timezone), **context)
+
+
+def _around_the_ledger(publisher_id: int, timezone: str) -> dict:
+    """The earnings page around its ledger: the months, the balances, the points and the payouts."""
     rows, totals = monthly_earnings(publisher_id, timezone, utcnow())
-    return respond(render_template(
-        "rewards/index.html", rows=rows, totals=totals, peaks=approved_peaks(rows), balance=balance(current_user.id),
-        balances=balances(publisher_id), payouts=search_payouts(publisher_id=publisher_id, page=_page()), **context,
-    ), status)  # fmt: skip
+    return dict(rows=rows, totals=totals, peaks=approved_peaks(rows), balance=balance(current_user.id),
+                balances=balances(publisher_id), payouts=search_payouts(publisher_id=publisher_id, page=_page()))
+
+
+def _points_balance() -> dict:
+    """The publisher's points, shown above each points page's list."""
+    return {"balance": balance(current_user.id)}
 
 
 @bp.get("/points")
 @publishers_only
 def points():
-    page = history(current_user.id, _page())
-    if partial_wanted():
-        return respond(render_template("rewards/_history.html", page=page))
-    return respond(render_template("rewards/points.html", page=page, balance=balance(current_user.id)))
+    return page_or_partial("rewards/points.html", "rewards/_history.html", page_only=_points_balance,
+                           page=history(current_user.id, _page()))
 
 
 @bp.get("/catalogue")
 @publishers_only
 def catalogue():
-    page = list_rewards(enabled_only=True, page=_page())
-    if partial_wanted():
-        return respond(render_template("rewards/_catalogue.html", page=page))
-    return respond(render_template("rewards/catalogue.html", page=page, balance=balance(current_user.id)))
+    return page_or_partial("rewards/catalogue.html", "rewards/_catalogue.html", page_only=_points_balance,
+                           page=list_rewards(enabled_only=True, page=_page()))
 
 
 def _enabled_reward_or_404(reward_id: int) -> Reward:
@@ -130,7 +133,5 @@ def redeem(reward_id: int):
 @bp.get("/redemptions")
 @publishers_only
 def redemptions():
-    page = search_redemptions(user_id=current_user.id, page=_page())
-    if partial_wanted():
-        return respond(render_template("rewards/_redemptions.html", page=page))
-    return respond(render_template("rewards/redemptions.html", page=page, balance=balance(current_user.id)))
+    return page_or_partial("rewards/redemptions.html", "rewards/_redemptions.html", page_only=_points_balance,
+                           page=search_redemptions(user_id=current_user.id, page=_page()))

@@ -95,10 +95,4 @@
     event.preventDefault();
     target.replaceChildren();
   });
-
-  // <form data-confirm="question">: submits only when the user confirms.
-  document.addEventListener("submit", function (event) {
-    var form = closest(event, "form[data-confirm]");
-    if (form && !window.confirm(form.getAttribute("data-confirm"))) event.preventDefault();
-  });
 })();

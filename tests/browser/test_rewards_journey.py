@@ -4,8 +4,8 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.rewards.models import Redemption
-from portal.subids.models import SubId
 from portal.rewards.points import credit
+from portal.subids.models import SubId
 from tests.browser.test_accounts import sign_in
 from tests.factories import RewardFactory, UserFactory
 

@@ -31,9 +31,8 @@ def test_history_restore_gets_the_whole_page(app, world):
 
 
 def test_sub_ids_are_escaped(app, world):
-    from tests.reports.conftest import click
     from portal.reports.rollups import rebuild
-    from tests.reports.conftest import at
+    from tests.reports.conftest import at, click
 
     click(world.link_b, "2026-11-10 17:00", sub1='<script>alert("x")</script>')
     db.session.commit()

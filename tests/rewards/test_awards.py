@@ -14,8 +14,8 @@ from portal.rewards.jobs import award_points
 from portal.rewards.models import PointsAward, PointsLedgerEntry
 from portal.rewards.points import balance, spend
 from portal.types import utcnow
-from tests.factories import OfferFactory, PointsRuleFactory, UserFactory
 from tests.concurrency import require_postgresql, run_together
+from tests.factories import OfferFactory, PointsRuleFactory, UserFactory
 from tests.rewards.conftest import approved
 
 

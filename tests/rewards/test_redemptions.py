@@ -1,7 +1,6 @@
 """Spending points: the guarded spend under concurrency, refunds once, bonuses within bounds."""
 from __future__ import annotations
 
-
 import pytest
 from sqlalchemy import func, select
 
@@ -16,8 +15,8 @@ from portal.rewards.redemptions import (
     refund,
     set_completed,
 )
-from tests.factories import RewardFactory
 from tests.concurrency import require_postgresql, run_together
+from tests.factories import RewardFactory
 from tests.rewards.conftest import give_points
 
 WALLET = [{"name": "wallet_id", "label": "Wallet id", "required": True}, {"name": "note", "label": "Note", "required": False}]

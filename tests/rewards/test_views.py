@@ -192,6 +192,26 @@ def test_a_redeemed_reward_cannot_be_deleted(app, fan, admin_client):
     assert db.session.get(Reward, reward.id) is not None
 
 
+def test_catalogue_and_rule_rows_delete_in_place(app, fan, admin_client):
+    kept, gone, rule = RewardFactory(title="Redeemed prize"), RewardFactory(title="Spare prize"), PointsRuleFactory()
+    give_points(fan, 500)
+    redeem(fan.id, kept, {})
+    db.session.commit()
+    for page, action in (("/admin/rewards", f"/admin/rewards/{gone.id}/delete"),
+                         ("/admin/rewards/rules", f"/admin/rewards/rules/{rule.id}/delete")):
+        row = body(admin_client.get(page)).split(f'action="{action}"')[1].split("</form>")[0]
+        assert f'hx-post="{action}"' in row and 'name="csrf_token"' in row and ">Delete</button>" in row
+
+    refused = admin_client.post(f"/admin/rewards/{kept.id}/delete", headers=HX)
+    assert refused.status_code == 409
+    assert body(refused).lstrip().startswith(f'<tr id="reward-{kept.id}">') and "disable it instead" in body(refused)
+    for action in (f"/admin/rewards/{gone.id}/delete", f"/admin/rewards/rules/{rule.id}/delete"):
+        removed = admin_client.post(action, headers=HX)
+        assert (removed.status_code, body(removed)) == (200, "")  # an empty answer removes the row
+    assert list(db.session.scalars(select(Reward.title))) == ["Redeemed prize"]
+    assert db.session.scalar(select(func.count()).select_from(PointsRule)) == 0
+
+
 def test_admin_manages_points_rules(app, admin_client):
     created = admin_client.post("/admin/rewards/rules", data={"currency": "eur", "offer_id": "", "points_per_unit": "1.5"})
     assert created.status_code == 303

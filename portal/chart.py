@@ -1,4 +1,4 @@
-"""The report chart as plain SVG geometry computed on the server (no chart library in the browser)."""
+"""A line chart as plain SVG geometry computed on the server (no chart library in the browser)."""
 from __future__ import annotations
 
 from dataclasses import dataclass

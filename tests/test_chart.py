@@ -1,7 +1,7 @@
 """The server-rendered chart: points scaled into the drawing, labels kept inside it."""
 from decimal import Decimal
 
-from portal.reports.chart import HEIGHT, PAD_BOTTOM, PAD_TOP, build_chart
+from portal.chart import HEIGHT, PAD_BOTTOM, PAD_TOP, build_chart
 
 
 def test_points_scale_from_zero_to_the_largest_value():
