@@ -1,4 +1,4 @@
-"""What a lower layer announces after its writes; the interested domain subscribes.
+"""What a lower layer announces after its writes, or asks of the domains above it; the interested domain subscribes.
 
 Receivers run synchronously in the sender's thread and database transaction (blinker, which Flask
 ships), so whatever they write commits or rolls back with the writes that caused it."""
@@ -19,3 +19,7 @@ clicks_stored = _signals.signal("clicks-stored")
 # Impressions were added to the hourly counters (`counts`: (creative_id, link_id, publisher_id,
 # hour_epoch) -> n, only counts actually added). Conversions subscribes: CPM thousands earn.
 impressions_counted = _signals.signal("impressions-counted")
+
+# /readyz asks for informational sections while the portal is ready or degraded (never readiness checks: they cannot
+# fail it). Each receiver returns (name, status dict), one top-level key of the answer. Reports adds `report_rollups`.
+readiness_details = _signals.signal("readiness-details")
