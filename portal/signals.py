@@ -1,5 +1,5 @@
-"""What a lower layer announces, after its writes or as it draws a page others add to; the interested domain
-subscribes.
+"""What a lower layer announces after its writes, or asks of the domains above it (a page others add to, the
+readiness answer); the interested domain subscribes.
 
 Receivers run synchronously in the sender's thread and database transaction (blinker, which Flask
 ships), so whatever they write commits or rolls back with the writes that caused it."""
@@ -30,3 +30,7 @@ events_accepted = _signals.signal("events-accepted")
 # Each receiver returns the template context of its own sections (subids: the blocked sub IDs; dashboard: the
 # traffic summary), or {} when the part drawn has none of them; the page shows a section when its context is there.
 publisher_page = _signals.signal("publisher-page")
+
+# /readyz asks for informational sections while the portal is ready or degraded (never readiness checks: they cannot
+# fail it). Each receiver returns (name, status dict), one top-level key of the answer. Reports adds `report_rollups`.
+readiness_details = _signals.signal("readiness-details")

@@ -10,7 +10,7 @@ ADMIN = {}
 PUBLISHER = {"is_publisher": True}
 ADVERTISER = {"is_advertiser": True}
 ACTIONS = [
-    (ADMIN, "accounts_admin.user_change", {"user_id": 1, "change": "suspend"}),
+    (ADMIN, "users_admin.user_change", {"user_id": 1, "change": "suspend"}),
     (ADVERTISER, "api_keys.revoke", {"key_id": 1}),
     (ADMIN, "redemptions_admin.complete", {"redemption_id": 1}),
     (ADMIN, "redemptions_admin.refund_points", {"redemption_id": 1}),

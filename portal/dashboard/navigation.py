@@ -20,14 +20,14 @@ NETWORK_MENU = [
     ("rewards_admin.index", "Rewards"),
     ("redemptions_admin.index", "Redemptions"),
     ("payouts_admin.index", "Payouts"),
-    ("accounts_admin.users", "Users"),
+    ("users_admin.users", "Users"),
     ("audit.index", "Audit log"),
     ("logs.clicks", "Logs"),
     ("exports.index", "Downloads"),
     ("api_keys.index", "API keys"),
     ("accounts.password", "Settings"),
 ]
-ADMIN_ONLY = {"accounts_admin.users", "audit.index", "api_keys.index"}
+ADMIN_ONLY = {"users_admin.users", "audit.index", "api_keys.index"}
 
 # (endpoint, label) per role, in menu order.
 MENUS: dict[Role, list[tuple[str, str]]] = {

@@ -1,4 +1,4 @@
-"""Advertisers, offers, offer events, landing pages, publishers and their payout terms."""
+"""Advertisers, offers, offer events, landing pages, publishers and their payout terms, and the network's users."""
 
 
 def blueprints() -> tuple:
@@ -8,7 +8,14 @@ def blueprints() -> tuple:
         publisher_offer_views,
         publisher_part_views,
         publisher_views,
+        user_views,
         views,
     )
 
-    return (views.bp, publisher_offer_views.bp)
+    return (views.bp, publisher_offer_views.bp, user_views.bp)
+
+
+def commands() -> tuple:
+    from portal.network.cli import apikey_cli, user_cli
+
+    return (user_cli, apikey_cli)

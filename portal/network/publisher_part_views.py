@@ -18,9 +18,9 @@ from portal.network.custom_terms import (
 )
 from portal.network.forms import CustomPayoutForm, CustomThrottleForm, InviteUserForm
 from portal.network.models import CustomPayout, CustomThrottle, Publisher
-from portal.network.publisher_users import USER_CHANGES, invite_user, new_password_link, set_user_status
 from portal.network.publisher_views import publisher_child, publisher_section, section_done, section_refused
 from portal.network.reach import get_or_404, offers_in_reach, publisher_pages
+from portal.network.users import USER_CHANGES, invite_user, new_password_link, set_user_status
 from portal.network.views import actor_id, bp, partial_wanted
 from portal.validation import Invalid
 

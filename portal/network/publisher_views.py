@@ -21,7 +21,6 @@ from portal.network.forms import (
     PublisherForm,
 )
 from portal.network.models import Publisher
-from portal.network.publisher_users import publisher_users
 from portal.network.publishers import (
     PUBLISHER_SORTS,
     archive_publisher,
@@ -40,6 +39,7 @@ from portal.network.reach import (
     publishers_in_reach,
 )
 from portal.network.service import account_managers
+from portal.network.users import publisher_users
 from portal.network.views import (
     _lifecycle,
     actor_id,

@@ -1,4 +1,5 @@
-"""Operability: health checks, request logs, error pages, and the commands that run the portal."""
+"""Operability: health checks, request logs, error pages, the worker and scheduler commands, and the supervisor
+that runs the whole portal locally (`flask run-portal`, a demo command)."""
 
 
 def blueprints() -> tuple:
@@ -8,6 +9,6 @@ def blueprints() -> tuple:
 
 
 def commands() -> tuple:
-    from portal.ops.cli import run_portal_command, scheduler_command, worker_command
+    from portal.ops.cli import scheduler_command, worker_command
 
-    return (worker_command, scheduler_command, run_portal_command)
+    return (worker_command, scheduler_command)

@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from portal.extensions import db
 from portal.queues import redis_connection
-from portal.reports.rollups import failed_hours_status
+from portal.signals import readiness_details
 
 bp = Blueprint("ops", __name__)
 log = logging.getLogger("tracklane.ops")
@@ -37,8 +37,8 @@ def readyz():
     status = "ok" if not failed else "degraded" if set(failed) <= DEGRADING else "unavailable"
     if failed:
         log.warning("%s: %s", status, ", ".join(f"{name} ({checks[name]['error']})" for name in failed))
-    # Informational, not a readiness check: hours the report rollup refresh set aside (portal.reports.rollups).
-    details = {"report_rollups": failed_hours_status()} if status != "unavailable" else {}
+    # Informational, not readiness checks: sections the packages above add (`report_rollups` from reports).
+    details = dict(section for _, section in readiness_details.send()) if status != "unavailable" else {}
     body = jsonify(status=status, checks=checks, failed=failed, **details)
     return _no_store(body), 503 if status == "unavailable" else 200
 

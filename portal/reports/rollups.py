@@ -25,7 +25,7 @@ from portal.links.models import TrackingLink
 from portal.network.models import Offer
 from portal.queues import background_job
 from portal.reports.models import ReportDirtyHour, ReportFailedHour, ReportRollup
-from portal.signals import hours_touched
+from portal.signals import hours_touched, readiness_details
 from portal.sql import insert_rows, insert_statement
 from portal.tracking.models import Click, ImpressionCount
 from portal.types import Money, utcnow
@@ -274,13 +274,14 @@ def _record_failure(hour: datetime, exc: Exception) -> None:
     }))
 
 
-def failed_hours_status() -> dict:
-    """For operators (/readyz): how many hours the refresh has set aside (report_failed_hours)."""
+@readiness_details.connect
+def failed_hours_status(sender) -> tuple[str, dict]:
+    """For operators (/readyz `report_rollups`): how many hours the refresh has set aside (report_failed_hours)."""
     try:
-        return {"failed_hours": db.session.scalar(select(func.count()).select_from(ReportFailedHour))}
+        return "report_rollups", {"failed_hours": db.session.scalar(select(func.count()).select_from(ReportFailedHour))}
     except SQLAlchemyError as exc:
         db.session.rollback()
-        return {"error": type(exc).__name__}
+        return "report_rollups", {"error": type(exc).__name__}
 
 
 def _insert(rows: list[dict]) -> None:

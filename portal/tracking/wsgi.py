@@ -7,6 +7,8 @@ from flask import Flask
 from flask.sessions import SessionInterface
 
 from portal.extensions import db
+from portal.ops.errors import install_error_handlers
+from portal.ops.logging import install_request_logging, traffic_log
 from portal.tracking.api import bp
 from portal.tracking.fastpath import FastTracking
 
@@ -37,9 +39,6 @@ class TrackingDispatcher:
 
 
 def mount_tracking(portal: Flask) -> Flask:
-    from portal.ops.errors import install_error_handlers
-    from portal.ops.logging import install_request_logging, traffic_log
-
     tracking = Flask(__name__, root_path=portal.root_path, template_folder=portal.template_folder, static_folder=None)
     tracking.config = portal.config  # the same object: later changes apply to both
     db.init_app(tracking)

@@ -15,7 +15,7 @@ from portal.conversions.commission import carry_over, earning
 from portal.conversions.models import Conversion, ConversionStatus
 from portal.creatives.models import Creative
 from portal.creatives.storage import banner_path
-from portal.demo import DEMO_LOGINS
+from portal.demo.catalogue import DEMO_LOGINS
 from portal.events.models import Event, Player
 from portal.extensions import db
 from portal.links.models import TrackingLink

@@ -49,8 +49,8 @@ LABEL = {"in": "Mine", "out": "Outside"}  # what each side's names start with
 MARKER = "outside"  # every out-of-reach name, email and value carries it; no template says it
 # Admins only: an account manager gets 403 whatever the ids (user management and the audit log).
 ADMIN_ONLY = {
-    "accounts_admin.users", "accounts_admin.users_bulk", "accounts_admin.user_invite", "accounts_admin.user_row",
-    "accounts_admin.user_edit", "accounts_admin.user_change", "audit.index",
+    "users_admin.users", "users_admin.users_bulk", "users_admin.user_invite", "users_admin.user_row",
+    "users_admin.user_edit", "users_admin.user_change", "audit.index",
 }
 # Fields a POST carries besides the ids in its URL, so that only the reach can refuse it.
 POST_FIELDS = {"amount": "1000", "description": "walked", "points_per_unit": "5", "action": "archive"}

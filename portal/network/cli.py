@@ -1,4 +1,4 @@
-"""`flask user create` and `flask apikey create`."""
+"""`flask user create` and `flask apikey create`; the publisher or advertiser a user or key belongs to is named."""
 from __future__ import annotations
 
 import click

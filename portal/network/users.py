@@ -1,11 +1,13 @@
-"""Admin → Users verbs: invite a network user (admin or account manager) or an advertiser user, edit a user,
-change statuses (one or a selection) and make set-password links. Every change is audited; they flush, never commit.
+"""Staff administration of the network's users. Admin → Users: invite a network user (admin or account manager) or
+an advertiser user, edit a user, change statuses (one or a selection). A publisher's page: invite its users. Both:
+status changes (Active / Deactivated / Suspended; only Active users sign in) and new set-password links. Every
+change is audited; they flush, never commit.
 
-Publisher users are invited on their publisher's page; here they can be edited and have their status
-changed, but they keep their role and publisher. An admin may not deactivate, suspend or demote themselves,
-so the network never locks out the person at the keyboard. Network staff also carry seed 003's manager
-flags and reach; staff and advertiser users carry `api_access_enabled`. A user who stops being network staff,
-or loses a manager flag, stops managing the advertisers or publishers it covered."""
+Publisher users are invited on their publisher's page; Admin → Users edits them and changes their status, but they
+keep their role and publisher. An admin may not deactivate, suspend or demote themselves, so the network never
+locks out the person at the keyboard. Network staff also carry seed 003's manager flags and reach; staff and
+advertiser users carry `api_access_enabled`. A user who stops being network staff, or loses a manager flag, stops
+managing the advertisers or publishers it covered."""
 from __future__ import annotations
 
 from flask_sqlalchemy.pagination import Pagination
@@ -19,11 +21,11 @@ from portal.audit.service import diff, record, snapshot
 from portal.extensions import db
 from portal.ids import parse_ids
 from portal.network.models import Advertiser, Publisher
-from portal.network.publisher_users import USER_CHANGES, new_password_link, set_user_status
 from portal.paging import Sort
 from portal.timezones import is_valid_timezone
 from portal.validation import Invalid
 
+USER_CHANGES = {"activate": UserStatus.ACTIVE, "deactivate": UserStatus.DEACTIVATED, "suspend": UserStatus.SUSPENDED}
 INVITE_ROLES = (Role.ADMIN, Role.ACCOUNT_MANAGER, Role.ADVERTISER)
 EDIT_FIELDS = ("email", "first_name", "last_name", "phone", "city", "country", "timezone", "role", "advertiser_id")
 MANAGER_FLAGS = {"is_publisher_manager": Publisher, "is_advertiser_manager": Advertiser}  # flag → what it lets staff manage
@@ -53,6 +55,10 @@ def list_users(
     column = USER_SORTS[sort.key]
     order = (column.desc() if sort.descending else column.asc(), User.id.desc() if sort.descending else User.id)
     return search_users(role, query, page, USERS_PER_PAGE, status=status, advertiser_id=advertiser_id, order_by=order)
+
+
+def publisher_users(publisher_id: int) -> list[User]:
+    return list(db.session.scalars(select(User).where(User.publisher_id == publisher_id).order_by(User.email, User.id)))
 
 
 def _check(values: dict, user: User | None = None) -> dict:
@@ -117,7 +123,7 @@ def _finish(errors: dict, cleaned: dict) -> dict:
     return cleaned
 
 
-def invite(actor_id: int, values: dict) -> tuple[User, str]:
+def invite_staff_or_advertiser_user(actor_id: int, values: dict) -> tuple[User, str]:
     """A new Active admin, account manager or advertiser user without a password, and the token of its set-password link."""
     cleaned = _check(values)
     try:
@@ -125,6 +131,30 @@ def invite(actor_id: int, values: dict) -> tuple[User, str]:
     except AccountError as refused:
         raise Invalid({refused.field or "": str(refused)}) from refused
     record(actor_id, "invite", user, {name: (None, value) for name, value in snapshot(user, INVITE_FIELDS).items()})
+    return user, make_token(user)
+
+
+def invite_user(actor_id: int, publisher: Publisher, values: dict) -> tuple[User, str]:
+    """A new Active user of the publisher with no password yet, and the token of its set-password link."""
+    if publisher.archived_at is not None:
+        raise Invalid({"": "The publisher is archived; restore it before you invite users."})
+    errors: dict[str, str] = {}
+    first_name = validation.text(
+        errors, "first_name", values.get("first_name"), 100, required="Enter the user's first name."
+    )
+    last_name = validation.text(errors, "last_name", values.get("last_name"), 100)
+    email = (values.get("email") or "").strip()
+    if not email:
+        errors["email"] = "Enter the user's email address."
+    if errors:
+        raise Invalid(errors)
+    try:
+        user = create_user(email, None, Role.PUBLISHER, publisher_id=publisher.id, first_name=first_name,
+                           last_name=last_name, timezone=publisher.timezone)
+    except AccountError as refused:
+        raise Invalid({refused.field or "": str(refused)}) from refused
+    record(actor_id, "invite", user, {"email": (None, user.email), "publisher_id": (None, publisher.id),
+                                      "status": (None, user.status)})
     return user, make_token(user)
 
 
@@ -155,6 +185,16 @@ def _unassign_manager(actor_id: int, manager_id: int, models) -> None:
     db.session.flush()
 
 
+def set_user_status(actor_id: int, user: User, status: UserStatus) -> bool:
+    """A Deactivated or Suspended user cannot sign in, and an open session ends at its next request."""
+    if user.status == status:
+        return False
+    before, user.status = user.status, status
+    db.session.flush()
+    record(actor_id, "update", user, {"status": (before, status)})
+    return True
+
+
 def change_status(actor: User, user: User, change: str) -> bool:
     """`change` is activate, deactivate or suspend; True when the status changed."""
     status = USER_CHANGES[change]
@@ -176,6 +216,10 @@ def bulk_change_status(actor: User, ids, change: str) -> int:
     return sum(set_user_status(actor.id, user, USER_CHANGES[change]) for user in users)
 
 
-def password_link(actor: User, user: User) -> str:
-    """A fresh set-password token (a lost invite or a forgotten password)."""
-    return new_password_link(actor.id, user)
+def new_password_link(actor_id: int, user: User) -> str:
+    """A fresh set-password token (for a lost invite or a forgotten password); the old password keeps
+    working until the link is used."""
+    if user.status != UserStatus.ACTIVE:
+        raise Invalid({"": "Activate the user before you send a set-password link."})
+    record(actor_id, "password_link", user, {})
+    return make_token(user)

@@ -7,25 +7,25 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from portal.accounts.auth import role_required
-from portal.accounts.forms import UserBulkForm, UserFilterForm, UserForm
 from portal.accounts.models import Role, User
-from portal.accounts.user_admin import (
-    USER_SORTS,
-    bulk_change_status,
-    change_status,
-    invite,
-    list_users,
-    password_link,
-    update_user,
-)
 from portal.extensions import db
 from portal.forms import ActionForm
 from portal.htmx import page_or_partial, partial_wanted, respond
 from portal.network.service import advertiser_choices
+from portal.network.user_forms import UserBulkForm, UserFilterForm, UserForm
+from portal.network.users import (
+    USER_SORTS,
+    bulk_change_status,
+    change_status,
+    invite_staff_or_advertiser_user,
+    list_users,
+    new_password_link,
+    update_user,
+)
 from portal.paging import Sort, parse_sort
 from portal.validation import Invalid
 
-bp = Blueprint("accounts_admin", __name__, url_prefix="/admin")
+bp = Blueprint("users_admin", __name__, url_prefix="/admin")
 admins_only = role_required(Role.ADMIN)
 EXPIRED = "The form expired; reload the page and try again."
 NO_STORE = {"Cache-Control": "no-store"}  # answers that carry a set-password link
@@ -76,7 +76,7 @@ def _list_context(source, **extra) -> dict:
 
 def _list_page(source, status: int = 200, headers: dict | None = None, **extra):
     context = _list_context(source, **extra)
-    return page_or_partial("accounts/admin_users.html", "accounts/_users_table.html", status, headers, **context)
+    return page_or_partial("network/users/list.html", "network/users/_table.html", status, headers, **context)
 
 
 @bp.get("/users")
@@ -105,7 +105,7 @@ def users_bulk():
         return _list_page(request.form, 400 if error else 200, message=message, error=error)
     flash(error or message, "error" if error else "success")
     page_number = request.form.get("page", 1, type=int)
-    return redirect(url_for("accounts_admin.users", page=page_number if page_number > 1 else None, **_list_state(request.form)[2]))
+    return redirect(url_for("users_admin.users", page=page_number if page_number > 1 else None, **_list_state(request.form)[2]))
 
 
 @bp.post("/users/invite")
@@ -114,7 +114,7 @@ def user_invite():
     form = _user_form(formdata=request.form)
     if form.validate():
         try:
-            user, token = invite(current_user.id, form.values())
+            user, token = invite_staff_or_advertiser_user(current_user.id, form.values())
         except Invalid as error:
             form.apply(error)
         else:
@@ -123,17 +123,17 @@ def user_invite():
             link = url_for("accounts.set_password", token=token, _external=True)
             extra = dict(invite_link=link, invited=user)
             if partial_wanted():
-                body = render_template("accounts/_user_invite.html", **_list_context(request.args, **extra))
+                body = render_template("network/users/_invite.html", **_list_context(request.args, **extra))
                 return respond(body, 201, **NO_STORE, **{"HX-Trigger": "users-changed"})
             return _list_page(request.args, 201, NO_STORE, **extra)
     db.session.rollback()
     if partial_wanted():
-        return respond(render_template("accounts/_user_invite.html", **_list_context(request.args, invite_form=form)), 400)
+        return respond(render_template("network/users/_invite.html", **_list_context(request.args, invite_form=form)), 400)
     return _list_page(request.args, 400, invite_form=form)
 
 
 def _row(user: User, status: int = 200, **extra):
-    body = render_template("accounts/_user_row.html", user=user, action_form=ActionForm(), **extra)
+    body = render_template("network/users/_row.html", user=user, action_form=ActionForm(), **extra)
     return respond(body, status, **(NO_STORE if extra.get("invite_link") else {}))
 
 
@@ -143,12 +143,12 @@ def user_row(user_id: int):
     """The row as it stands (HTMX: "Cancel" of an in-place edit); without JS, the list."""
     user = _user_or_404(user_id)
     if not partial_wanted():
-        return redirect(url_for("accounts_admin.users", q=user.email))
+        return redirect(url_for("users_admin.users", q=user.email))
     return _row(user)
 
 
 def _edit(user: User, form: UserForm, status: int = 200):
-    return page_or_partial("accounts/user_edit.html", "accounts/_user_edit_row.html", status, user=user, edit_form=form)
+    return page_or_partial("network/users/edit.html", "network/users/_edit_row.html", status, user=user, edit_form=form)
 
 
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
@@ -169,7 +169,7 @@ def user_edit(user_id: int):
             if partial_wanted():
                 return _row(user, row_message=message)
             flash(message, "success")
-            return redirect(url_for("accounts_admin.users"))
+            return redirect(url_for("users_admin.users"))
     db.session.rollback()
     return _edit(_user_or_404(user_id), form, 400)
 
@@ -181,7 +181,7 @@ def user_change(user_id: int, change: str):
     error = link = None
     try:
         if change == "link":
-            link = url_for("accounts.set_password", token=password_link(current_user, user), _external=True)
+            link = url_for("accounts.set_password", token=new_password_link(current_user.id, user), _external=True)
         else:
             change_status(current_user, user, change)
     except Invalid as refused:
@@ -197,4 +197,4 @@ def user_change(user_id: int, change: str):
     if link:
         return _list_page(request.args, 200, NO_STORE, invite_link=link, invited=user)
     flash(error or message, "error" if error else "success")
-    return redirect(url_for("accounts_admin.users"), 303)
+    return redirect(url_for("users_admin.users"), 303)
