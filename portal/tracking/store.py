@@ -9,7 +9,6 @@ from portal.signals import hours_touched
 from portal.sql import insert_rows, insert_statement
 from portal.tracking.models import Click, FlushedBatch, ImpressionCount
 
-
 _CLICK_DEFAULTS = {c.name: c.default.arg if c.default is not None else None for c in Click.__table__.c}
 
 

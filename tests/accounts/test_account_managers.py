@@ -25,6 +25,7 @@ from tests.factories import (
 )
 from tests.network.conftest import HX, body
 
+
 def nav_labels(page: str) -> list[str]:
     nav = re.search(r'<nav class="main-nav".*?</nav>', page, re.S).group(0)
     return re.findall(r"<a [^>]*>([^<]+)</a>", nav)

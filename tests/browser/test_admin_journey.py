@@ -4,9 +4,9 @@ Users; the publisher's user sets a password, signs in, sees the offer at its cus
 for it to the landing page."""
 from sqlalchemy import select
 
+from portal.accounts.models import Role, User
 from portal.extensions import db
 from portal.links.models import TrackingLink
-from portal.accounts.models import Role, User
 from portal.network.models import Advertiser, LandingPage, Offer, Publisher
 from portal.subids.models import BlockedSubId
 from tests.browser.test_accounts import sign_in
