@@ -13,8 +13,8 @@ from sqlalchemy.orm import selectinload
 from portal.creatives.models import Creative
 from portal.creatives.storage import FORMATS, BannerError, store_banner
 from portal.extensions import db
-from portal.network.access import promotable_offers_query
 from portal.network.models import Offer
+from portal.network.offers.access import promotable_offers_query
 from portal.paging import paginate
 from portal.types import utcnow
 

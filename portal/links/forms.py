@@ -19,7 +19,7 @@ from portal.links.service import (
     list_marketing_sources,
     offer_creatives,
 )
-from portal.network.access import pickable_landing_pages, promotable_offers
+from portal.network.offers.access import pickable_landing_pages, promotable_offers
 
 
 class MarketingSourceForm(FlaskForm):

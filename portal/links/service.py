@@ -13,12 +13,8 @@ from portal.creatives.models import Creative
 from portal.extensions import db
 from portal.links.click_params import SUB_FIELDS
 from portal.links.models import MarketingSource, TrackingLink
-from portal.network.access import (
-    can_promote,
-    pickable_landing_pages,
-    promotable_offers_query,
-)
 from portal.network.models import Offer
+from portal.network.offers.access import can_promote, pickable_landing_pages, promotable_offers_query
 from portal.paging import paginate
 from portal.sql import unless_refused
 from portal.types import utcnow

@@ -34,7 +34,7 @@ from portal.links.service import (
     tracking_url,
     update_link,
 )
-from portal.network.access import can_promote
+from portal.network.offers.access import can_promote
 
 bp = Blueprint("links", __name__, url_prefix="/links")
 publishers_only = role_required(Role.PUBLISHER)

@@ -7,9 +7,9 @@ from flask import Blueprint
 from flask_login import current_user
 
 from portal.forms import apply_errors
-from portal.network.custom_terms import term_offers
 from portal.network.models import Publisher
-from portal.network.publisher_views import publisher_child, section_done, section_refused
+from portal.network.publishers.custom_terms import term_offers
+from portal.network.publishers.views import publisher_child, section_done, section_refused
 from portal.network.reach import get_or_404, offers_in_reach, publisher_pages, rows_in_reach
 from portal.signals import publisher_page
 from portal.subids.blocked import block_labels, block_sub_id, search_blocks, unblock

@@ -98,7 +98,7 @@ def _load_link(public_id: str) -> LinkTarget | None:
         )
     ).all()
     live = link.archived_at is None and offer.archived_at is None and offer.active
-    # A Pending, Suspended or archived publisher's links stop like a paused offer's (portal/network/publishers.py).
+    # A Pending, Suspended or archived publisher's links stop like a paused offer's (portal/network/publishers/service.py).
     live = live and publisher_status == PublisherStatus.ACTIVE and publisher_archived_at is None
     if page is not None:
         live = live and page.archived_at is None

@@ -1,7 +1,7 @@
 """Which offers a publisher may promote and which landing pages it may pick."""
 from portal.extensions import db
-from portal.network.access import can_promote, pickable_landing_pages, promotable_offers
 from portal.network.models import AccessStatus, Visibility
+from portal.network.offers.access import can_promote, pickable_landing_pages, promotable_offers
 from portal.types import utcnow
 from tests.factories import LandingPageFactory, OfferFactory, PublisherFactory
 from tests.links.conftest import grant

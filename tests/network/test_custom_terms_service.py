@@ -7,15 +7,15 @@ from sqlalchemy import select
 
 from portal.audit.models import AuditEntry
 from portal.extensions import db
-from portal.network.custom_terms import (
+from portal.network.models import PayoutType, RevenueType, ThrottleStatus
+from portal.network.plans import effective_plan
+from portal.network.publishers.custom_terms import (
     add_custom_payout,
     add_custom_throttle,
     delete_custom_throttle,
     term_labels,
     update_custom_payout,
 )
-from portal.network.models import PayoutType, RevenueType, ThrottleStatus
-from portal.network.plans import effective_plan
 from portal.types import utcnow
 from portal.validation import Invalid
 from tests.factories import OfferEventFactory, OfferFactory, PublisherFactory, UserFactory

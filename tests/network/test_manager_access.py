@@ -10,8 +10,8 @@ from sqlalchemy import select, text
 from portal.accounts.models import ManagerAccess, User
 from portal.audit.models import AuditEntry
 from portal.extensions import db
+from portal.network.managers import account_managers
 from portal.network.models import Advertiser, Publisher
-from portal.network.service import account_managers
 from tests.factories import (
     AdvertiserFactory,
     CustomPayoutFactory,

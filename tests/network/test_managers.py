@@ -8,8 +8,8 @@ from sqlalchemy import select
 from portal.accounts.models import UserStatus
 from portal.audit.models import AuditEntry
 from portal.extensions import db
+from portal.network.managers import account_managers
 from portal.network.models import Advertiser, Publisher
-from portal.network.service import account_managers
 from tests.factories import AdvertiserFactory, PublisherFactory, UserFactory
 from tests.network.conftest import HX, body
 

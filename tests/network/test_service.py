@@ -1,5 +1,5 @@
 """The network's rules, tested on the domain layer: payout terms, URLs, currencies, enums, archive / restore,
-bulk actions, offer events, landing pages and publisher access (with portal.network.access following)."""
+bulk actions, offer events, landing pages and publisher access (with portal.network.offers.access following)."""
 from decimal import Decimal
 
 import pytest
@@ -9,18 +9,11 @@ from portal import validation
 from portal.audit.models import AuditEntry
 from portal.extensions import db
 from portal.network import rules
-from portal.network.access import can_promote, pickable_landing_pages
-from portal.network.access_requests import (
-    approve_access,
-    grant_access,
-    reject_access,
-    request_access,
-)
-from portal.network.landing_pages import (
-    add_landing_page,
-    archive_landing_page,
-    restore_landing_page,
-    set_landing_page_hidden,
+from portal.network.advertisers.service import (
+    archive_advertiser,
+    bulk_update_advertisers,
+    create_advertiser,
+    restore_advertiser,
 )
 from portal.network.models import (
     AccessStatus,
@@ -30,22 +23,16 @@ from portal.network.models import (
     RevenueType,
     Visibility,
 )
-from portal.network.offer_events import (
-    add_offer_event,
-    set_offer_event_active,
-    update_offer_event,
+from portal.network.offers.access import can_promote, pickable_landing_pages
+from portal.network.offers.access_requests import approve_access, grant_access, reject_access, request_access
+from portal.network.offers.events import add_offer_event, set_offer_event_active, update_offer_event
+from portal.network.offers.landing_pages import (
+    add_landing_page,
+    archive_landing_page,
+    restore_landing_page,
+    set_landing_page_hidden,
 )
-from portal.network.service import (
-    archive_advertiser,
-    archive_offer,
-    bulk_update_advertisers,
-    bulk_update_offers,
-    create_advertiser,
-    create_offer,
-    restore_advertiser,
-    restore_offer,
-    update_offer,
-)
+from portal.network.offers.service import archive_offer, bulk_update_offers, create_offer, restore_offer, update_offer
 from portal.validation import Invalid
 from tests.factories import (
     AdvertiserFactory,

@@ -8,7 +8,6 @@ from sqlalchemy import func, select
 
 from portal.audit.models import AuditEntry
 from portal.extensions import db
-from portal.network.access import can_promote
 from portal.network.models import (
     AccessStatus,
     Advertiser,
@@ -18,6 +17,7 @@ from portal.network.models import (
     OfferEvent,
     Visibility,
 )
+from portal.network.offers.access import can_promote
 from tests.factories import AdvertiserFactory, OfferFactory, PublisherFactory
 from tests.network.conftest import HX, body, offer_form
 

@@ -3,7 +3,7 @@ domain service applies to the next click once committed, with nobody clearing th
 from portal.extensions import db
 from portal.links.service import create_marketing_source
 from portal.network.models import PublisherStatus
-from portal.network.publishers import set_publisher_status
+from portal.network.publishers.service import set_publisher_status
 from portal.subids.blocked import block_sub_id
 from portal.tracking.targets import cached_target
 from tests.factories import OfferFactory, TrackingLinkFactory

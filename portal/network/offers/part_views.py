@@ -8,43 +8,26 @@ from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from portal.extensions import db
-from portal.htmx import page_or_partial
-from portal.network.access_requests import (
-    approve_access,
-    grant_access,
-    grantable_publishers,
-    reject_access,
-)
-from portal.network.forms import (
-    GrantAccessForm,
-    LandingPageForm,
-    OfferEventForm,
-)
-from portal.network.landing_pages import (
+from portal.htmx import page_or_partial, partial_wanted
+from portal.network.blueprint import actor_id, bp
+from portal.network.models import LandingPage, Offer, OfferAccess, OfferEvent
+from portal.network.offers.access_requests import approve_access, grant_access, grantable_publishers, reject_access
+from portal.network.offers.events import add_offer_event, set_offer_event_active, update_offer_event
+from portal.network.offers.forms import GrantAccessForm, LandingPageForm, OfferEventForm
+from portal.network.offers.landing_pages import (
     add_landing_page,
     archive_landing_page,
     restore_landing_page,
     set_landing_page_hidden,
     update_landing_page,
 )
-from portal.network.models import LandingPage, Offer, OfferAccess, OfferEvent
-from portal.network.offer_events import (
-    add_offer_event,
-    set_offer_event_active,
-    update_offer_event,
-)
-from portal.network.offer_views import offer_page_context
+from portal.network.offers.service import load_offer
+from portal.network.offers.views import offer_page_context
 from portal.network.reach import (
     advertiser_pages,
     found_or_404,
     get_or_404,
     publishers_in_reach,
-)
-from portal.network.service import load_offer
-from portal.network.views import (
-    actor_id,
-    bp,
-    partial_wanted,
 )
 from portal.validation import Invalid
 

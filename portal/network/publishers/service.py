@@ -14,9 +14,10 @@ from sqlalchemy.orm import selectinload
 from portal import validation
 from portal.extensions import db
 from portal.ids import parse_id, parse_ids
+from portal.network.lifecycle import archive_audited, create_audited, restore_audited, update_audited
+from portal.network.managers import check_manager
 from portal.network.models import Publisher, PublisherStatus
 from portal.network.reach import Scope
-from portal.network.service import archive_audited, check_manager, create_audited, restore_audited, update_audited
 from portal.paging import PER_PAGE, Sort, apply_sort, paginate
 from portal.timezones import is_valid_timezone
 from portal.validation import Invalid

@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
-from portal.network.access import listed_offers_query
 from portal.network.models import (
     AccessStatus,
     LandingPage,
@@ -19,6 +18,7 @@ from portal.network.models import (
     OfferEvent,
     Visibility,
 )
+from portal.network.offers.access import listed_offers_query
 from portal.network.plans import Plan, choose_plan, custom_payouts
 from portal.paging import PER_PAGE, paginate
 

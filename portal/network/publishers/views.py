@@ -10,9 +10,12 @@ from flask_login import current_user
 
 from portal.extensions import db
 from portal.forms import ActionForm
-from portal.htmx import page_or_partial
-from portal.network.custom_terms import term_labels, term_offers
-from portal.network.forms import (
+from portal.htmx import page_or_partial, partial_wanted, respond
+from portal.network.blueprint import actor_id, apply_bulk, archive_or_restore, bp, list_state
+from portal.network.managers import account_managers
+from portal.network.models import Publisher
+from portal.network.publishers.custom_terms import term_labels, term_offers
+from portal.network.publishers.forms import (
     CustomPayoutForm,
     CustomThrottleForm,
     InviteUserForm,
@@ -20,8 +23,7 @@ from portal.network.forms import (
     PublisherFilterForm,
     PublisherForm,
 )
-from portal.network.models import Publisher
-from portal.network.publishers import (
+from portal.network.publishers.service import (
     PUBLISHER_SORTS,
     archive_publisher,
     bulk_update_publishers,
@@ -38,17 +40,7 @@ from portal.network.reach import (
     publisher_scope,
     publishers_in_reach,
 )
-from portal.network.service import account_managers
-from portal.network.users import publisher_users
-from portal.network.views import (
-    _lifecycle,
-    actor_id,
-    apply_bulk,
-    bp,
-    list_state,
-    partial_wanted,
-    respond,
-)
+from portal.network.users.service import publisher_users
 from portal.paging import parse_sort
 from portal.signals import publisher_page
 from portal.validation import Invalid
@@ -216,7 +208,7 @@ def publisher_edit(publisher_id: int):
 @publisher_pages
 def publisher_archive(publisher_id: int):
     publisher = get_or_404(Publisher, publisher_id)
-    return _lifecycle(publisher, archive_publisher, f"Publisher “{publisher.name}” is archived: its links stop sending traffic.",
+    return archive_or_restore(publisher, archive_publisher, f"Publisher “{publisher.name}” is archived: its links stop sending traffic.",
                       "network_admin.publisher", publisher_id=publisher.id)
 
 
@@ -224,5 +216,5 @@ def publisher_archive(publisher_id: int):
 @publisher_pages
 def publisher_restore(publisher_id: int):
     publisher = get_or_404(Publisher, publisher_id)
-    return _lifecycle(publisher, restore_publisher, f"Publisher “{publisher.name}” is restored.",
+    return archive_or_restore(publisher, restore_publisher, f"Publisher “{publisher.name}” is restored.",
                       "network_admin.publisher", publisher_id=publisher.id)

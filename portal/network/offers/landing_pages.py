@@ -1,7 +1,7 @@
 """Landing-page verbs: validate, change, hide, archive, audit, flush.
 
 Seed 003's `active` is the archive state here (active = not archived), the one flag
-portal.network.access reads together with `hidden` (seed 003's hide_from_publishers)."""
+portal.network.offers.access reads together with `hidden` (seed 003's hide_from_publishers)."""
 from __future__ import annotations
 
 from portal import validation

@@ -1,4 +1,4 @@
-"""Publisher → Offers (`/offers`): the list (portal/network/publisher_offers.py) with a name search,
+"""Publisher → Offers (`/offers`): the list (portal/network/offers/publisher_list.py) with a name search,
 "Create link" into the link builder, and access requests for Requires_Approval offers. Publisher users
 only (403 for other roles); an offer that is not on the publisher's list is a 404."""
 from __future__ import annotations
@@ -11,15 +11,11 @@ from portal.accounts.models import Role
 from portal.extensions import db
 from portal.forms import ActionForm
 from portal.htmx import page_or_partial, partial_wanted
-from portal.network.access import can_promote
-from portal.network.access_requests import request_access
-from portal.network.forms import OfferSearchForm
 from portal.network.models import PublisherStatus, Visibility
-from portal.network.publisher_offers import (
-    listed_offer,
-    offer_cards,
-    search_listed_offers,
-)
+from portal.network.offers.access import can_promote
+from portal.network.offers.access_requests import request_access
+from portal.network.offers.forms import OfferSearchForm
+from portal.network.offers.publisher_list import listed_offer, offer_cards, search_listed_offers
 
 bp = Blueprint("publisher_offers", __name__, url_prefix="/offers")
 publishers_only = role_required(Role.PUBLISHER)

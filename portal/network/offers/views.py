@@ -9,30 +9,16 @@ from flask_login import current_user
 
 from portal.extensions import db
 from portal.forms import ActionForm
-from portal.htmx import page_or_partial
+from portal.htmx import page_or_partial, partial_wanted, respond
 from portal.ids import parse_id
-from portal.network.access_requests import grantable_publishers, offer_access_rows
-from portal.network.forms import (
-    BulkForm,
-    GrantAccessForm,
-    LandingPageForm,
-    OfferEventForm,
-    OfferFilterForm,
-    OfferForm,
-)
+from portal.network.advertisers.service import advertiser_choices
+from portal.network.blueprint import actor_id, apply_bulk, archive_or_restore, bp, list_state
+from portal.network.forms import BulkForm
 from portal.network.models import Offer, OfferAccess
-from portal.network.reach import (
-    advertiser_pages,
-    advertisers_in_reach,
-    found_or_404,
-    get_or_404,
-    offers_in_reach,
-    publishers_in_reach,
-    rows_in_reach,
-)
-from portal.network.service import (
+from portal.network.offers.access_requests import grantable_publishers, offer_access_rows
+from portal.network.offers.forms import GrantAccessForm, LandingPageForm, OfferEventForm, OfferFilterForm, OfferForm
+from portal.network.offers.service import (
     OFFER_SORTS,
-    advertiser_choices,
     archive_offer,
     bulk_update_offers,
     create_offer,
@@ -41,14 +27,14 @@ from portal.network.service import (
     search_offers,
     update_offer,
 )
-from portal.network.views import (
-    _lifecycle,
-    actor_id,
-    apply_bulk,
-    bp,
-    list_state,
-    partial_wanted,
-    respond,
+from portal.network.reach import (
+    advertiser_pages,
+    advertisers_in_reach,
+    found_or_404,
+    get_or_404,
+    offers_in_reach,
+    publishers_in_reach,
+    rows_in_reach,
 )
 from portal.paging import parse_sort
 from portal.validation import Invalid
@@ -164,7 +150,7 @@ def offer(offer_id: int):
 @advertiser_pages
 def offer_archive(offer_id: int):
     offer = get_or_404(Offer, offer_id)
-    return _lifecycle(offer, archive_offer, f"Offer “{offer.name}” is archived: publishers can no longer promote it.",
+    return archive_or_restore(offer, archive_offer, f"Offer “{offer.name}” is archived: publishers can no longer promote it.",
                       "network_admin.offer", offer_id=offer.id)
 
 
@@ -172,4 +158,4 @@ def offer_archive(offer_id: int):
 @advertiser_pages
 def offer_restore(offer_id: int):
     offer = get_or_404(Offer, offer_id)
-    return _lifecycle(offer, restore_offer, f"Offer “{offer.name}” is restored.", "network_admin.offer", offer_id=offer.id)
+    return archive_or_restore(offer, restore_offer, f"Offer “{offer.name}” is restored.", "network_admin.offer", offer_id=offer.id)

@@ -8,7 +8,10 @@ from flask_login import current_user
 
 from portal.accounts.models import User
 from portal.extensions import db
-from portal.network.custom_terms import (
+from portal.htmx import partial_wanted
+from portal.network.blueprint import actor_id, bp
+from portal.network.models import CustomPayout, CustomThrottle, Publisher
+from portal.network.publishers.custom_terms import (
     add_custom_payout,
     add_custom_throttle,
     delete_custom_payout,
@@ -16,12 +19,10 @@ from portal.network.custom_terms import (
     update_custom_payout,
     update_custom_throttle,
 )
-from portal.network.forms import CustomPayoutForm, CustomThrottleForm, InviteUserForm
-from portal.network.models import CustomPayout, CustomThrottle, Publisher
-from portal.network.publisher_views import publisher_child, publisher_section, section_done, section_refused
+from portal.network.publishers.forms import CustomPayoutForm, CustomThrottleForm, InviteUserForm
+from portal.network.publishers.views import publisher_child, publisher_section, section_done, section_refused
 from portal.network.reach import get_or_404, offers_in_reach, publisher_pages
-from portal.network.users import USER_CHANGES, invite_user, new_password_link, set_user_status
-from portal.network.views import actor_id, bp, partial_wanted
+from portal.network.users.service import USER_CHANGES, invite_user, new_password_link, set_user_status
 from portal.validation import Invalid
 
 

@@ -1,20 +1,29 @@
-"""Admin → Advertisers (list, create, edit, archive / restore, bulk actions) and the helpers the
-network admin pages share. Network staff only (403 for other roles), within their reach (portal.network.reach); HTMX requests get the partial of the same route."""
+"""Admin → Advertisers: list (search, status and manager filters, sorting, pages, bulk actions), create, edit,
+archive / restore. Network staff only (403 for other roles), within their reach (portal.network.reach); HTMX
+requests get the partial of the same route."""
 from __future__ import annotations
 
 from functools import partial
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.extensions import db
 from portal.forms import ActionForm
 from portal.htmx import page_or_partial, partial_wanted, respond
-from portal.network.forms import (
-    AdvertiserFilterForm,
-    AdvertiserForm,
-    BulkForm,
+from portal.network.advertisers.forms import AdvertiserFilterForm, AdvertiserForm
+from portal.network.advertisers.service import (
+    ADVERTISER_SORTS,
+    archive_advertiser,
+    bulk_update_advertisers,
+    create_advertiser,
+    restore_advertiser,
+    search_advertisers,
+    update_advertiser,
 )
+from portal.network.blueprint import actor_id, apply_bulk, archive_or_restore, bp, list_state
+from portal.network.forms import BulkForm
+from portal.network.managers import account_managers
 from portal.network.models import Advertiser
 from portal.network.reach import (
     advertiser_pages,
@@ -23,56 +32,8 @@ from portal.network.reach import (
     get_or_404,
     own_by_default,
 )
-from portal.network.service import (
-    ADVERTISER_SORTS,
-    account_managers,
-    archive_advertiser,
-    bulk_update_advertisers,
-    create_advertiser,
-    restore_advertiser,
-    search_advertisers,
-    update_advertiser,
-)
 from portal.paging import parse_sort
 from portal.validation import Invalid
-
-bp = Blueprint("network_admin", __name__, url_prefix="/admin")
-EXPIRED = "The form expired; reload the page and try again."
-
-
-def actor_id() -> int:
-    return current_user.id
-
-
-def list_state(form, sort, default_sort: str, source) -> tuple[dict, int]:
-    """The list's filters, sort and page as query arguments (defaults left out)."""
-    state = form.query_args()
-    state.pop("sort", None)
-    if sort.param != default_sort:
-        state["sort"] = sort.param
-    page = source.get("page", 1, type=int)
-    return state, page
-
-
-def bulk_result(changed: int, noun: str) -> str:
-    return f"{changed} {noun}{'' if changed == 1 else 's'} changed."
-
-
-def apply_bulk(update, noun: str) -> tuple[str, str]:
-    """Apply the posted bulk action to the selected ids; returns (message, error), committing on success."""
-    form = BulkForm()
-    if not form.validate():
-        return "", EXPIRED
-    try:
-        changed = update(actor_id(), request.form.getlist("ids"), form.action.data)
-    except Invalid as refused:
-        db.session.rollback()
-        return "", " ".join(refused.errors.values())
-    db.session.commit()
-    return bulk_result(changed, noun), ""
-
-
-# ---------------------------------------------------------------- advertisers
 
 
 def _advertisers_table(source, status: int = 200, message: str = "", error: str = ""):
@@ -147,30 +108,17 @@ def advertiser_edit(advertiser_id: int):
     return _advertiser_page(form, advertiser, 400 if request.method == "POST" else 200)
 
 
-def _lifecycle(obj, verb, done: str, endpoint: str, **ids):
-    """Archive or restore from a detail page: flash the outcome and go back to it."""
-    try:
-        verb(actor_id(), obj)
-    except Invalid as refused:
-        db.session.rollback()
-        flash(" ".join(refused.errors.values()), "error")
-    else:
-        db.session.commit()
-        flash(done, "success")
-    return redirect(url_for(endpoint, **ids))
-
-
 @bp.post("/advertisers/<int:advertiser_id>/archive")
 @advertiser_pages
 def advertiser_archive(advertiser_id: int):
     advertiser = get_or_404(Advertiser, advertiser_id)
-    return _lifecycle(advertiser, archive_advertiser, f"Advertiser “{advertiser.name}” and its offers are archived.",
-                      "network_admin.advertiser_edit", advertiser_id=advertiser.id)
+    return archive_or_restore(advertiser, archive_advertiser, f"Advertiser “{advertiser.name}” and its offers are archived.",
+                              "network_admin.advertiser_edit", advertiser_id=advertiser.id)
 
 
 @bp.post("/advertisers/<int:advertiser_id>/restore")
 @advertiser_pages
 def advertiser_restore(advertiser_id: int):
     advertiser = get_or_404(Advertiser, advertiser_id)
-    return _lifecycle(advertiser, restore_advertiser, f"Advertiser “{advertiser.name}” is restored; restore its offers one by one.",
-                      "network_admin.advertiser_edit", advertiser_id=advertiser.id)
+    return archive_or_restore(advertiser, restore_advertiser, f"Advertiser “{advertiser.name}” is restored; restore its offers one by one.",
+                              "network_admin.advertiser_edit", advertiser_id=advertiser.id)

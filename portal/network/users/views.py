@@ -11,9 +11,9 @@ from portal.accounts.models import Role, User
 from portal.extensions import db
 from portal.forms import ActionForm
 from portal.htmx import page_or_partial, partial_wanted, respond
-from portal.network.service import advertiser_choices
-from portal.network.user_forms import UserBulkForm, UserFilterForm, UserForm
-from portal.network.users import (
+from portal.network.advertisers.service import advertiser_choices
+from portal.network.users.forms import UserBulkForm, UserFilterForm, UserForm
+from portal.network.users.service import (
     USER_SORTS,
     bulk_change_status,
     change_status,

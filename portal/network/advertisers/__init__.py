@@ -1,0 +1,1 @@
+"""Admin → Advertisers: the advertiser verbs, forms and pages."""
