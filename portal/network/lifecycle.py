@@ -14,12 +14,14 @@ BULK_ACTIONS = {"activate": "Set active", "pause": "Pause", "archive": "Archive"
 
 
 def create_audited(actor_id: int, obj, fields) -> None:
+    """Add `obj` and audit its `fields` as created."""
     db.session.add(obj)
     db.session.flush()
     record(actor_id, "create", obj, {name: (None, value) for name, value in snapshot(obj, fields).items()})
 
 
 def update_audited(actor_id: int, obj, values: dict) -> dict:
+    """Set `values` on a record that is not archived; audits and returns what changed."""
     if obj.archived_at is not None:
         raise Invalid({"": "This record is archived; restore it before you change it."})
     before = snapshot(obj, values)
@@ -33,6 +35,7 @@ def update_audited(actor_id: int, obj, values: dict) -> dict:
 
 
 def archive_audited(actor_id: int, obj) -> bool:
+    """Archive `obj` (audited); False if it already was."""
     if obj.archived_at is not None:
         return False
     obj.archived_at = utcnow()
@@ -42,6 +45,7 @@ def archive_audited(actor_id: int, obj) -> bool:
 
 
 def restore_audited(actor_id: int, obj) -> bool:
+    """Restore an archived `obj` (audited); False if it was not archived."""
     if obj.archived_at is None:
         return False
     before, obj.archived_at = obj.archived_at, None

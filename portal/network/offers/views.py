@@ -151,7 +151,7 @@ def offer(offer_id: int):
 def offer_archive(offer_id: int):
     offer = get_or_404(Offer, offer_id)
     return archive_or_restore(offer, archive_offer, f"Offer “{offer.name}” is archived: publishers can no longer promote it.",
-                      "network_admin.offer", offer_id=offer.id)
+                              "network_admin.offer", offer_id=offer.id)
 
 
 @bp.post("/offers/<int:offer_id>/restore")

@@ -209,7 +209,7 @@ def publisher_edit(publisher_id: int):
 def publisher_archive(publisher_id: int):
     publisher = get_or_404(Publisher, publisher_id)
     return archive_or_restore(publisher, archive_publisher, f"Publisher “{publisher.name}” is archived: its links stop sending traffic.",
-                      "network_admin.publisher", publisher_id=publisher.id)
+                              "network_admin.publisher", publisher_id=publisher.id)
 
 
 @bp.post("/publishers/<int:publisher_id>/restore")
@@ -217,4 +217,4 @@ def publisher_archive(publisher_id: int):
 def publisher_restore(publisher_id: int):
     publisher = get_or_404(Publisher, publisher_id)
     return archive_or_restore(publisher, restore_publisher, f"Publisher “{publisher.name}” is restored.",
-                      "network_admin.publisher", publisher_id=publisher.id)
+                              "network_admin.publisher", publisher_id=publisher.id)
