@@ -29,7 +29,7 @@ def list_state(form, sort, default_sort: str, source) -> tuple[dict, int]:
 
 
 def bulk_result(changed: int, noun: str) -> str:
-    """"3 offers changed." for a bulk action's flash."""
+    """The flash after a bulk action, such as “3 offers changed.”"""
     return f"{changed} {noun}{'' if changed == 1 else 's'} changed."
 
 
