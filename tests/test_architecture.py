@@ -3,7 +3,7 @@
 Each domain package sits in one layer of LAYERS and imports only packages in lower layers, so the package
 import graph has no cycles. Upward needs go through a signal (portal/signals.py) or a session hook owned by
 the higher package, never through an import written inside a function. Portal-level modules are the shared
-helpers every domain uses: they import no domain package, except the app factory that wires them all."""
+helpers every domain uses: they import no domain package, except the app factory that wires them all. The network domain keeps the same rule among its sub-packages."""
 from __future__ import annotations
 
 import ast
@@ -32,23 +32,24 @@ LAYERS = (
     "dashboard",
     "demo",
 )
-APP_FACTORY = PORTAL / "__init__.py"
+# The same rule one level down, inside the network domain; its own modules (models, reach, …) are shared by these.
+NETWORK_LAYERS = ("advertisers", "offers", "users", "publishers")
 
 
 @dataclass(frozen=True)
 class Import:
     path: Path
     line: int
-    target: str  # the domain package imported
+    target: str  # the package imported, one level below the walked root
     in_function: bool
 
     def __str__(self) -> str:
         where = " inside a function" if self.in_function else ""
-        return f"{self.path.relative_to(PORTAL.parent)}:{self.line} imports portal.{self.target}{where}"
+        return f"{self.path.relative_to(PORTAL.parent)}:{self.line} imports {self.target}{where}"
 
 
-def _package_of(path: Path) -> str | None:
-    parts = path.relative_to(PORTAL).parts
+def _package_of(path: Path, root: Path) -> str | None:
+    parts = path.relative_to(root).parts
     return parts[0] if len(parts) > 1 else None
 
 
@@ -67,11 +68,12 @@ def _absolute(node: ast.ImportFrom, path: Path) -> list[str]:
     return [f"{base}.{alias.name}" for alias in node.names]
 
 
-def _domain(module: str) -> str | None:
-    parts = module.split(".")
-    if parts[0] == "portal" and len(parts) > 1 and (PORTAL / parts[1] / "__init__.py").exists():
-        return parts[1]
-    return None
+def _package_imported(module: str, root: Path) -> str | None:
+    prefix = ".".join(["portal", *root.relative_to(PORTAL).parts]) + "."
+    if not module.startswith(prefix):
+        return None
+    name = module[len(prefix):].split(".")[0]
+    return name if (root / name / "__init__.py").exists() else None
 
 
 def _function_bodies(tree: ast.AST) -> set[ast.AST]:
@@ -82,11 +84,11 @@ def _function_bodies(tree: ast.AST) -> set[ast.AST]:
     return inside
 
 
-def imports_of(path: Path) -> list[Import]:
-    """Every import of a domain package other than the file's own, with where it is written."""
+def imports_of(path: Path, root: Path = PORTAL) -> list[Import]:
+    """Every import of a package directly under `root` other than the file's own, with where it is written."""
     tree = ast.parse(path.read_text(), filename=str(path))
     in_functions = _function_bodies(tree)
-    own = _package_of(path)
+    own = _package_of(path, root)
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -95,39 +97,54 @@ def imports_of(path: Path) -> list[Import]:
             modules = _absolute(node, path)
         else:
             continue
-        for target in sorted({_domain(module) for module in modules} - {None, own}):
+        for target in sorted({_package_imported(module, root) for module in modules} - {None, own}):
             found.append(Import(path, node.lineno, target, node in in_functions))
     return found
 
 
-def all_imports() -> list[Import]:
-    return [found for path in sorted(PORTAL.rglob("*.py")) for found in imports_of(path)]
+def all_imports(root: Path = PORTAL) -> list[Import]:
+    return [found for path in sorted(root.rglob("*.py")) for found in imports_of(path, root)]
+
+
+def _upward(root: Path, layers: tuple[str, ...]) -> list[str]:
+    return [
+        str(found) for found in all_imports(root)
+        if (own := _package_of(found.path, root)) and layers.index(found.target) >= layers.index(own)
+    ]
+
+
+def _reaching_up(root: Path) -> list[str]:
+    """Imports of a package by a module beside the packages (a shared module), apart from the package's blueprints."""
+    return [
+        str(found) for found in all_imports(root)
+        if _package_of(found.path, root) is None and found.path != root / "__init__.py"
+    ]
 
 
 def test_every_domain_package_has_a_layer():
-    packages = {path.parent.name for path in PORTAL.glob("*/__init__.py")}
-    assert packages == set(LAYERS)
+    assert {path.parent.name for path in PORTAL.glob("*/__init__.py")} == set(LAYERS)
 
 
 def test_domain_packages_import_only_lower_layers():
-    upward = [
-        str(found) for found in all_imports()
-        if (own := _package_of(found.path)) and LAYERS.index(found.target) >= LAYERS.index(own)
-    ]
+    upward = _upward(PORTAL, LAYERS)
     assert not upward, "\n".join(upward)
 
 
 def test_no_domain_import_is_written_inside_a_function():
-    hidden = [str(found) for found in all_imports() if found.in_function and _package_of(found.path)]
+    hidden = [str(found) for found in all_imports() if found.in_function and _package_of(found.path, PORTAL)]
     assert not hidden, "\n".join(hidden)
 
 
 def test_shared_portal_modules_import_no_domain_package():
-    reaching = [
-        str(found) for found in all_imports()
-        if _package_of(found.path) is None and found.path != APP_FACTORY
-    ]
+    reaching = _reaching_up(PORTAL)
     assert not reaching, "\n".join(reaching)
+
+
+def test_network_sub_packages_import_only_lower_ones():
+    network = PORTAL / "network"
+    assert {path.parent.name for path in network.glob("*/__init__.py")} == set(NETWORK_LAYERS)
+    wrong = _upward(network, NETWORK_LAYERS) + _reaching_up(network)
+    assert not wrong, "\n".join(wrong)
 
 
 def test_the_walk_sees_every_kind_of_import(tmp_path, monkeypatch):
@@ -146,7 +163,7 @@ def test_the_walk_sees_every_kind_of_import(tmp_path, monkeypatch):
         "    import portal.tracking.service\n"
     )
     monkeypatch.setattr(sys.modules[__name__], "PORTAL", tmp_path / "portal")
-    assert [(found.line, found.target, found.in_function) for found in imports_of(module)] == [
+    assert [(found.line, found.target, found.in_function) for found in imports_of(module, tmp_path / "portal")] == [
         (1, "tracking", False),
         (2, "tracking", False),
         (5, "tracking", True),
