@@ -1,7 +1,7 @@
 """Admin → Audit log: who changed what and when, filtered by object type, actor and date; admins only."""
 from __future__ import annotations
 
-from flask import Blueprint, make_response, render_template, request
+from flask import Blueprint, request
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
@@ -12,6 +12,7 @@ from portal.accounts.auth import role_required
 from portal.accounts.models import Role
 from portal.audit.service import actor_names, actors, object_types, search_entries
 from portal.forms import DayField, optional_int
+from portal.htmx import page_or_partial
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
@@ -52,9 +53,5 @@ def index():
     form.fill_choices()
     form.validate()
     page = search_entries(**form.criteria(), timezone=current_user.timezone, page=request.args.get("page", 1, type=int))
-    partial = request.htmx and not request.htmx.history_restore_request
-    template = "audit/_entries_table.html" if partial else "audit/index.html"
-    body = render_template(template, form=form, page=page, filters=form.query_args(), names=actor_names(page.items))
-    response = make_response(body)
-    response.vary.add("HX-Request")
-    return response
+    return page_or_partial("audit/index.html", "audit/_entries_table.html",
+                           form=form, page=page, filters=form.query_args(), names=actor_names(page.items))

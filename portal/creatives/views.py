@@ -6,7 +6,6 @@ from flask import (
     Blueprint,
     abort,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -27,6 +26,7 @@ from portal.creatives.models import Creative
 from portal.creatives.storage import FORMATS, BannerError, banner_path
 from portal.extensions import db
 from portal.forms import ActionForm, apply_errors
+from portal.htmx import page_or_partial, respond
 from portal.network.reach import advertiser_pages, found_or_404, offers_in_reach, rows_in_reach
 
 bp = Blueprint("creatives", __name__, url_prefix="/creatives")
@@ -39,16 +39,6 @@ BANNER_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Cross-Origin-Resource-Policy": "cross-origin",  # embedded on publishers' sites
 }
-
-
-def _wants_partial() -> bool:
-    # A history restore needs the whole page even though htmx asks for it.
-    return bool(request.htmx) and not request.htmx.history_restore_request
-
-
-def _vary(response):
-    response.vary.add("HX-Request")
-    return response
 
 
 # --- public ------------------------------------------------------------------------------------------
@@ -83,8 +73,7 @@ def index():
     page_number = request.args.get("page", 1, type=int)
     page = service.admin_creatives(filters.offer_id(), filters.selected_size(), page_number, in_reach)
     context = {"filters": filters, "page": page, "active": filters.active(), "archive_form": ActionForm()}
-    template = "creatives/_admin_table.html" if _wants_partial() else "creatives/admin_index.html"
-    return _vary(make_response(render_template(template, **context)))
+    return page_or_partial("creatives/admin_index.html", "creatives/_admin_table.html", **context)
 
 
 @admin_bp.route("/new", methods=["GET", "POST"])
@@ -132,9 +121,11 @@ def _set_archived(public_id: str, change, done: str):
         change(creative)
         db.session.commit()
     if request.htmx:
-        return _vary(make_response(render_template("creatives/_admin_row.html", creative=creative, archive_form=form)))
+        return respond(render_template("creatives/_admin_row.html", creative=creative, archive_form=form))
     flash(f"“{creative.name}” {done}", "success")
-    return _vary(redirect(url_for("creatives_admin.index"), 303))
+    response = redirect(url_for("creatives_admin.index"), 303)
+    response.vary.add("HX-Request")
+    return response
 
 
 # --- publisher ---------------------------------------------------------------------------------------
@@ -147,5 +138,4 @@ def gallery():
     filters = CreativeFilterForm(formdata=request.args)
     filters.set_choices(service.gallery_offers(publisher_id), service.gallery_sizes(publisher_id))
     creatives = service.gallery(publisher_id, filters.offer_id(), filters.selected_size())
-    template = "creatives/_gallery.html" if _wants_partial() else "creatives/gallery.html"
-    return _vary(make_response(render_template(template, filters=filters, creatives=creatives)))
+    return page_or_partial("creatives/gallery.html", "creatives/_gallery.html", filters=filters, creatives=creatives)
