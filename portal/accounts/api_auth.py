@@ -11,11 +11,18 @@ from portal.ops.errors import error_response
 from portal.types import utcnow
 
 
+def bearer_secret() -> str | None:
+    """The secret of an `Authorization: Bearer <key>` header (seed 004's scheme), or None when there is none."""
+    scheme, _, secret = request.headers.get("Authorization", "").strip().partition(" ")
+    return secret.strip() or None if scheme.lower() == "bearer" else None
+
+
 def key_from_header(header: str) -> LiveKey | Response:
-    """The live key named by `header`, or the 401 answer for a missing, unknown or revoked one."""
-    secret = request.headers.get(header)
+    """The live key named by `header` (or, when that header is absent, by `Authorization: Bearer <key>`),
+    or the 401 answer for a missing, unknown or revoked one."""
+    secret = request.headers.get(header) or bearer_secret()
     if not secret:
-        return error_response(401, "Unauthorized", f"The {header} header is missing.")
+        return error_response(401, "Unauthorized", f"The {header} header (or Authorization: Bearer <key>) is missing.")
     key = find_live_key(secret)
     if key is None:
         return error_response(401, "Unauthorized", "The API key is not valid (unknown or revoked).")

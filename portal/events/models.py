@@ -29,6 +29,8 @@ class Player(db.Model):
     phone: Mapped[str | None] = mapped_column(String(32))
     anon_id: Mapped[str | None] = mapped_column(String(255))
     user_properties: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Profile fields sent among a user's identifiers (seed 004: first_name, …); set once, like the identifiers.
+    profile: Mapped[dict] = mapped_column(JSON, default=dict)
     click_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     link_id: Mapped[int | None] = mapped_column()
     publisher_id: Mapped[int | None] = mapped_column(index=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, select
@@ -40,6 +40,7 @@ class Identity:
     email: str | None = None
     phone: str | None = None
     anon_id: str | None = None
+    profile: dict = field(default_factory=dict)  # profile fields sent among the identifiers (first_name, …)
 
 
 def identity_key(user_id: str | None, email: str | None, phone: str | None, anon_id: str | None) -> str:
@@ -136,6 +137,7 @@ def _new_row(advertiser_id: int, key: str, identity: Identity, click, now) -> di
         "phone": identity.phone,
         "anon_id": identity.anon_id,
         "user_properties": {},
+        "profile": dict(identity.profile),
         "click_id": click.click_id if click else None,
         "link_id": click.link_id if click else None,
         "publisher_id": click.publisher_id if click else None,
@@ -159,6 +161,9 @@ def _fill_identifiers(player: Player, identity: Identity) -> None:
         player.phone = identity.phone
     if identity.anon_id and not player.anon_id:
         player.anon_id = identity.anon_id
+    new = {key: value for key, value in identity.profile.items() if key not in (player.profile or {})}
+    if new:  # set once too: a profile field already kept is not overwritten
+        player.profile = {**(player.profile or {}), **new}
 
 
 def merge_user_properties(player: Player, properties: dict) -> None:

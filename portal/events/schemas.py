@@ -52,6 +52,9 @@ def _amount(value: Any) -> Decimal:
     return exact
 
 
+amount_value = _amount  # an amount as sent (a number or a decimal string), exact; ValueError says what is wrong
+
+
 @dataclass(frozen=True)
 class TimeWindow:
     """The event times accepted in a body received at one moment: late reports up to `max_age_days` old,

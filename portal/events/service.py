@@ -30,9 +30,11 @@ from portal.events.players import (
 from portal.events.schemas import (
     MAX_PROPERTIES_BYTES,
     PLAYER_TYPES,
+    EVENT_TYPES,
     EventIn,
     InvalidItem,
     TimeWindow,
+    amount_value,
     validate_event,
     validate_identifiers,
     validate_user_properties,
@@ -64,12 +66,14 @@ class ItemResult:
     error: str | None = None
     conflict: bool = False  # the key was used for a different event (409 for a single event)
     user_index: int | None = None
+    withheld: bool = False  # valid, but not stored: another event of its user was refused
 
 
 @dataclass
 class IngestResult:
     single: bool
     items: list[ItemResult]
+    users: int = 0  # how many users a user-batch body sent (0 for the other forms)
 
     def count(self, status: str) -> int:
         return sum(1 for item in self.items if item.status == status)
@@ -126,7 +130,8 @@ def ingest(advertiser_id: int, payload: Any) -> IngestResult:
     for p in live:
         if p.identity and p.event.click_id in clicks:
             first_clicks.setdefault(p.identity.key, clicks[p.event.click_id])
-    merging = {p.identity.key for p in pending if p.user_properties}
+    needed += [p for p in pending if p.identity and p.identity.profile]
+    merging = {p.identity.key for p in pending if p.user_properties or (p.identity and p.identity.profile)}
     players = players_for(advertiser_id, {p.identity.key: p.identity for p in needed}, first_clicks, merging)
     for p in pending:  # a user's profile merges even when its events are repeats or invalid
         if p.user_properties:
@@ -148,7 +153,7 @@ def ingest(advertiser_id: int, payload: Any) -> IngestResult:
         if p.first is not None:
             _follow_first(p)
     db.session.flush()
-    return IngestResult(single, items)
+    return IngestResult(single, items, len(payload["users"]) if "users" in payload else 0)
 
 
 def _time_window(now: datetime) -> TimeWindow:
@@ -181,6 +186,9 @@ def _unpack(payload: Any, window: TimeWindow) -> tuple[bool, list[_Pending], lis
 
 
 def _unpack_users(users: Any, window: TimeWindow, pending: list[_Pending], items: list[ItemResult]) -> None:
+    """Seed 004's user batch. A user is all or nothing: when one of its events (or its identifiers) is refused,
+    none of its events is stored and its profile does not merge, so the sender can fix and resend that user
+    whole without storing its other events twice."""
     if not isinstance(users, list) or not 1 <= len(users) <= MAX_USERS:
         raise BadPayload(f"users: must be a list of 1 to {MAX_USERS} users")
     total = sum(len(u["events"]) for u in users if isinstance(u, dict) and isinstance(u.get("events"), list))
@@ -195,6 +203,8 @@ def _unpack_users(users: Any, window: TimeWindow, pending: list[_Pending], items
             if not isinstance(events, list) or not events:
                 raise InvalidItem(f"{prefix}.events: must be a list of at least one event")
             ids = validate_identifiers(user.get("identifiers"), f"{prefix}.identifiers")
+            profile = _json_safe(ids.model_extra or {})
+            _check_size(profile, f"{prefix}.identifiers")
             properties = _json_safe(validate_user_properties(user.get("user_properties"), f"{prefix}.user_properties"))
             _check_size(properties, f"{prefix}.user_properties")
         except InvalidItem as exc:
@@ -202,30 +212,72 @@ def _unpack_users(users: Any, window: TimeWindow, pending: list[_Pending], items
                 items.append(ItemResult(len(items), ERROR, error=str(exc), user_index=u))
             continue
         identity = Identity(
-            identity_key(ids.user_id, ids.email, ids.phone_number, ids.anon_id), ids.email, ids.phone_number, ids.anon_id
+            identity_key(ids.user_id, ids.email, ids.phone_number, ids.anon_id), ids.email, ids.phone_number, ids.anon_id,
+            profile,
         )
+        mine: list[_Pending] = []
+        first = len(items)
         for n, raw in enumerate(events):
             result = ItemResult(len(items), user_index=u)
-            _add_item(result, raw, f"{prefix}.events[{n}]", window, identity, properties, pending, items)
+            _add_item(result, raw, f"{prefix}.events[{n}]", window, identity, properties, mine, items)
             properties = {}  # merged once per user
+        if all(result.status != ERROR for result in items[first:]):
+            pending.extend(mine)
+            continue
+        for result in items[first:]:
+            if result.status != ERROR:
+                result.status, result.idempotency_key, result.withheld = ERROR, None, True
+                result.error = f"{prefix}: not stored, another event of this user was refused"
 
 
 def _seed_004_event(raw: Any, identity: Identity, prefix: str) -> Any:
-    """A user-batch event names its player through the user's identifiers, and may name its type
-    `event_name` (seed 004): a player event type, or else a custom event of that name."""
+    """A user-batch event names its player through the user's identifiers and its type `event_name`
+    (seed 004): a player event type, or else a custom event of that name. Its `revenue` is the event's
+    amount (see `_seed_004_revenue`); `revenue` and `event_value` must be numbers."""
     if not isinstance(raw, dict):
         return raw
     raw = dict(raw)
-    if "type" not in raw and isinstance(raw.get("event_name"), str):
-        name = raw.pop("event_name")
+    if "type" not in raw:
+        name = raw.pop("event_name", None)
+        if name is None:
+            raise InvalidItem(f"{prefix}.event_name: is required")
+        if not isinstance(name, str) or not 1 <= len(name) <= 100:
+            raise InvalidItem(f"{prefix}.event_name: must be a string of 1 to 100 characters")
         raw["type"] = name if name in PLAYER_TYPES else "custom"
         if raw["type"] == "custom":
             raw.setdefault("name", name)
+    if "event_value" in raw:
+        _seed_004_number(raw["event_value"], f"{prefix}.event_value")
+    if "revenue" in raw:
+        _seed_004_revenue(raw, prefix)
     if raw.get("player_id") is None:
         raw["player_id"] = identity.key
     elif raw["player_id"] != identity.key:
         raise InvalidItem(f"{prefix}.player_id: differs from the user's identifiers")
     return raw
+
+
+def _seed_004_number(value: Any, field: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)) or (
+        isinstance(value, Decimal) and not value.is_finite()
+    ):
+        raise InvalidItem(f"{field}: must be a number")
+
+
+def _seed_004_revenue(raw: dict, prefix: str) -> None:
+    """`revenue` becomes the event's `amount` (its `currency` stays `currency`) when the event has no amount
+    and either its type needs one (ftd, deposit, …) or a currency is given; otherwise it is kept as a
+    property. Either way it must be a number."""
+    _seed_004_number(raw["revenue"], f"{prefix}.revenue")
+    model = EVENT_TYPES.get(raw.get("type"))
+    if "amount" in raw or model is None or not (model.AMOUNT_REQUIRED or "currency" in raw):
+        return
+    if model.AMOUNT_REQUIRED and "currency" not in raw:
+        raise InvalidItem(f"{prefix}.currency: required with revenue (an ISO 4217 code such as EUR)")
+    try:
+        raw["amount"] = amount_value(raw.pop("revenue"))
+    except ValueError as exc:
+        raise InvalidItem(f"{prefix}.revenue: {exc}") from None
 
 
 def _add_item(

@@ -80,9 +80,11 @@ def test_a_batch_refuses_only_the_event_out_of_the_window(send):
 def test_a_user_batch_event_out_of_the_window_names_user_and_event(send):
     body = {"users": [{"identifiers": {"user_id": "u"}, "events": [
         {"type": "registration"}, {"type": "registration", "timestamp": "1999-01-01T00:00:00+02:00"}]}]}
-    results = send(body).get_json()["results"]
-    assert results[0]["status"] == "accepted"
+    answer = send(body).get_json()
+    results = answer["results"]
+    assert results[0]["status"] == "error" and results[0]["error"].endswith("another event of this user was refused")
     assert results[1]["error"].startswith("users[0].events[1].timestamp: must be at most 400 days before")
+    assert answer["errors"] == [{"userIndex": 0, "message": results[1]["error"]}]
 
 
 # Amounts
