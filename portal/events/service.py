@@ -28,9 +28,9 @@ from portal.events.players import (
     players_for,
 )
 from portal.events.schemas import (
+    EVENT_TYPES,
     MAX_PROPERTIES_BYTES,
     PLAYER_TYPES,
-    EVENT_TYPES,
     EventIn,
     InvalidItem,
     TimeWindow,
