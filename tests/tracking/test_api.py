@@ -89,12 +89,12 @@ def test_sub_id_with_a_nul_byte_stays_a_400_page_naming_the_field(client, link):
     assert stored_clicks() == []
 
 
-def test_a_truncated_sub_id_that_is_blocked_still_goes_to_the_fallback(client, app):
+def test_a_click_with_a_truncated_and_a_blocked_sub_id_still_goes_to_the_fallback(client, app):
     offer = OfferFactory(fallback_url="https://brand.example/fallback")
     link = TrackingLinkFactory(offer=offer)
-    db.session.add(BlockedSubId(publisher_id=link.publisher_id, offer_id=offer.id, sub_id="z" * 255))
+    db.session.add(BlockedSubId(publisher_id=link.publisher_id, offer_id=offer.id, sub_id="fraudy"))
     db.session.commit()
-    response = browser(client, f"/api/v1/track/click/{link.public_id}?sub1={'z' * 300}")
+    response = browser(client, f"/api/v1/track/click/{link.public_id}?sub1={'z' * 300}&sub2=fraudy")
     assert response.headers["Location"] == "https://brand.example/fallback"
     [click] = stored_clicks()
     assert click.is_blocked and click.subs_truncated
