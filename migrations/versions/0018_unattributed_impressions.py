@@ -3,8 +3,8 @@
 They used to be answered with the GIF and counted nowhere. They are kept apart from `impression_counts`
 (which reports, CPM and dashboards read), so they never earn a publisher anything.
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-03 21:41:00
 
 """
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 import portal.types
 
 
-revision = '0017'
-down_revision = '0016'
+revision = '0018'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 

@@ -3,8 +3,8 @@
 A sub ID over 255 characters used to refuse the click with a 400 page, losing the visitor. The click is
 now redirected as usual, its sub IDs cut to 255 characters, and `clicks.subs_truncated` set.
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-03 21:40:00
 
 """
@@ -12,8 +12,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0016'
-down_revision = '0015'
+revision = '0017'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 
