@@ -11,7 +11,12 @@ _RELATIVE_PATH = re.compile(r"^[A-Za-z0-9/._-]+$")
 
 
 class ClickRefused(ValueError):
-    """The click request is malformed; the visitor gets a 400 page, never a redirect."""
+    """The click request is malformed; the visitor gets a 400 page, never a redirect.
+
+    Kept for what no legitimate link produces and what could harm if followed or stored: a relative path
+    outside `[A-Za-z0-9/._-]` or with `..` (it could leave the destination's host), and a NUL byte in a
+    sub ID (PostgreSQL refuses it, so the click could never be stored). A sub ID that is merely too long
+    is not refused: it is cut to `MAX_SUB_LENGTH` and the click flagged (`check_subs`)."""
 
 
 def check_relative_path(value: str) -> str:
@@ -23,14 +28,16 @@ def check_relative_path(value: str) -> str:
     return value
 
 
-def check_subs(args) -> dict[str, str]:
-    """sub1–sub5 from the click's query arguments, "" for each one missing."""
-    subs = {}
+def check_subs(args) -> tuple[dict[str, str], bool]:
+    """sub1–sub5 from the click's query arguments, "" for each one missing, and whether any was cut:
+    a value over `MAX_SUB_LENGTH` characters (an ad network's macro can expand that far) keeps its first
+    `MAX_SUB_LENGTH`, so the visitor is still redirected and the click says its sub IDs were truncated."""
+    subs, truncated = {}, False
     for name in SUB_FIELDS:
         value = args.get(name, "")
         if len(value) > MAX_SUB_LENGTH:
-            raise ClickRefused(f"{name} is longer than {MAX_SUB_LENGTH} characters.")
+            value, truncated = value[:MAX_SUB_LENGTH], True
         if "\x00" in value:  # PostgreSQL refuses it: the click could never be stored, and would block the flush
             raise ClickRefused(f"{name} contains a NUL byte.")
         subs[name] = value
-    return subs
+    return subs, truncated

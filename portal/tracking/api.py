@@ -35,8 +35,10 @@ def _visitor_page(template: str, status: int, **context):
 
 def _visit() -> service.ClickRequest:
     header = current_app.config.get("GEO_COUNTRY_HEADER")
+    subs, truncated = check_subs(request.args)
     return service.ClickRequest(
-        subs=check_subs(request.args),
+        subs=subs,
+        subs_truncated=truncated,
         relative_path=check_relative_path(request.args.get("relativepath", "")),
         user_agent=request.headers.get("User-Agent", ""),
         referrer=request.headers.get("Referer", ""),
@@ -84,14 +86,18 @@ def impression(public_id: str):
 
 
 def _count_impression(public_id: str) -> None:
+    """A known creative's pixel is always counted: for its link and publisher when `lid` names a live link
+    of the creative's offer and `aid` its publisher, else as unattributed. An unknown creative is not."""
     creative = creative_target(public_id)
-    link = link_target(request.args.get("lid", "")) if creative else None
-    aid = request.args.get("aid", "")
-    if (
-        creative is not None
-        and link is not None
-        and link.live
-        and link.offer_id == creative.offer_id
-        and parse_id(aid) == link.publisher_id
-    ):
+    if creative is None:
+        return
+    link = link_target(request.args.get("lid", ""))
+    if link is not None and impression_matches(creative, link, request.args.get("aid", "")):
         service.record_impression(current_app._get_current_object(), creative.id, link.id, link.publisher_id)
+    else:
+        service.record_impression(current_app._get_current_object(), creative.id, None, None)
+
+
+def impression_matches(creative, link, aid: str) -> bool:
+    """Whether a pixel's link and affiliate id may be credited with its creative's view."""
+    return link.live and link.offer_id == creative.offer_id and parse_id(aid) == link.publisher_id

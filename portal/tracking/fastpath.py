@@ -17,11 +17,10 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.urls import iri_to_uri
 
-from portal.ids import parse_id
 from portal.links.click_params import ClickRefused, check_relative_path, check_subs
 from portal.ops.logging import REQUEST_ID_HEADER, loggable_path, request_id, traffic_log
 from portal.tracking import service
-from portal.tracking.api import NO_CACHE, PIXEL
+from portal.tracking.api import NO_CACHE, PIXEL, impression_matches
 from portal.tracking.bots import is_bot
 from portal.tracking.geo import visitor_country
 from portal.tracking.targets import cached_target
@@ -74,7 +73,7 @@ class FastTracking:
             return None
         args = _args(environ)
         try:
-            subs = check_subs(args)
+            subs, truncated = check_subs(args)
             relative_path = check_relative_path(args.get("relativepath", ""))
         except ClickRefused:
             return None  # the Flask route renders the 400 page
@@ -84,6 +83,7 @@ class FastTracking:
         ip = environ.get("REMOTE_ADDR") or ""
         visit = service.ClickRequest(
             subs=subs,
+            subs_truncated=truncated,
             relative_path=relative_path,
             user_agent=_header(environ, "User-Agent"),
             referrer=_header(environ, "Referer"),
@@ -108,14 +108,10 @@ class FastTracking:
             hit, link = cached_target(self.flask_app, "link", args.get("lid", ""))
             if not hit:
                 return None
-            aid = args.get("aid", "")
-            if (
-                link is not None
-                and link.live
-                and link.offer_id == creative.offer_id
-                and parse_id(aid) == link.publisher_id
-            ):
+            if link is not None and impression_matches(creative, link, args.get("aid", "")):
                 service.record_impression(self.flask_app, creative.id, link.id, link.publisher_id)
+            else:
+                service.record_impression(self.flask_app, creative.id, None, None)  # unattributed
         return "200 OK", list(_PIXEL_HEADERS), PIXEL
 
     def _respond(self, environ, start_response, started: float, status: str, headers: list, body: bytes):

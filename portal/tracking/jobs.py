@@ -26,6 +26,7 @@ from portal.tracking.buffer import (
 )
 from portal.tracking.store import (
     add_impression_counts,
+    add_unattributed_impressions,
     insert_clicks,
     mark_batch_flushed,
 )
@@ -61,9 +62,14 @@ def store_clicks(rows: list[dict]) -> None:
 
 
 def store_impressions(counts: dict[tuple[int, int, int, int], int]) -> None:
-    """Add impression counts, then announce them (CPM earns on them), before the caller's commit."""
-    add_impression_counts(counts)
-    impressions_counted.send(counts=counts)
+    """Add impression counts, then announce the attributed ones (CPM earns on them), before the caller's
+    commit. Counts under link 0 (`service.record_impression`: no link and publisher matched) go to the
+    creative's unattributed counter, which no report or commission reads."""
+    attributed = {key: n for key, n in counts.items() if key[1]}
+    add_unattributed_impressions({(key[0], key[3]): n for key, n in counts.items() if not key[1]})
+    if attributed:
+        add_impression_counts(attributed)
+        impressions_counted.send(counts=attributed)
 
 
 def _decided_rows(conn, entries) -> tuple[list[dict], list]:

@@ -37,6 +37,8 @@ class Click(db.Model):
     is_unique: Mapped[bool] = mapped_column(Boolean, default=True)
     is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
     is_blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A sub ID came longer than MAX_SUB_LENGTH and was cut to it (the visitor was redirected all the same).
+    subs_truncated: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -50,6 +52,20 @@ class ImpressionCount(db.Model):
     creative_id: Mapped[int] = mapped_column(ForeignKey("creatives.id"))
     link_id: Mapped[int] = mapped_column(ForeignKey("tracking_links.id"))
     publisher_id: Mapped[int] = mapped_column(ForeignKey("publishers.id"), index=True)
+    hour: Mapped[datetime] = mapped_column(UTCDateTime)
+    count: Mapped[int] = mapped_column(default=0)
+
+
+class UnattributedImpressionCount(db.Model):
+    """Banner views of one creative in one UTC hour whose pixel named no link and publisher it could be
+    credited to (`lid` / `aid` missing, unknown, or not matching the creative). Kept apart from
+    `impression_counts`, which reports, CPM and dashboards read: these earn no publisher anything."""
+
+    __tablename__ = "unattributed_impressions"
+    __table_args__ = (UniqueConstraint("creative_id", "hour"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    creative_id: Mapped[int] = mapped_column(ForeignKey("creatives.id"))
     hour: Mapped[datetime] = mapped_column(UTCDateTime)
     count: Mapped[int] = mapped_column(default=0)
 

@@ -37,6 +37,7 @@ class ClickRequest:
     ip: str
     country: str
     purpose: str = ""
+    subs_truncated: bool = False  # a sub ID was longer than MAX_SUB_LENGTH and was cut to it
 
 
 def hash_ip(ip: str, secret: str | None = None) -> str:
@@ -94,6 +95,7 @@ def record_click(
         "ip_hash": ip_hash,
         "is_bot": bot,
         "is_blocked": blocked,
+        "subs_truncated": visit.subs_truncated,
         "created_at": (now or datetime.now(UTC)).isoformat(),
     }
     try:
@@ -125,9 +127,13 @@ def hour_epoch(moment: datetime) -> int:
     return int(moment.timestamp()) // 3600 * 3600
 
 
-def record_impression(app: Flask, creative_id: int, link_id: int, publisher_id: int, now: datetime | None = None) -> None:
-    """Count one impression; needs no app context (see `record_click`)."""
+def record_impression(
+    app: Flask, creative_id: int, link_id: int | None, publisher_id: int | None, now: datetime | None = None
+) -> None:
+    """Count one impression; needs no app context (see `record_click`). Without a link and publisher it
+    is counted as unattributed for its creative: the same one HINCRBY, under link and publisher 0."""
     hour = hour_epoch(now or datetime.now(UTC))
+    link_id, publisher_id = (link_id, publisher_id) if link_id and publisher_id else (0, 0)
     try:
         buffer.count_impression(app, buffer.impression_field(creative_id, link_id, publisher_id, hour))
     except RedisError:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from portal.extensions import db
 from portal.signals import hours_touched
 from portal.sql import insert_rows, insert_statement
-from portal.tracking.models import Click, FlushedBatch, ImpressionCount
+from portal.tracking.models import Click, FlushedBatch, ImpressionCount, UnattributedImpressionCount
 
 _CLICK_DEFAULTS = {c.name: c.default.arg if c.default is not None else None for c in Click.__table__.c}
 
@@ -59,6 +59,24 @@ def add_impression_counts(counts: dict[tuple[int, int, int, int], int]) -> None:
         ],
     )
     hours_touched.send(times=[datetime.fromtimestamp(hour, UTC) for (_, _, _, hour) in counts])
+
+
+def add_unattributed_impressions(counts: dict[tuple[int, int], int]) -> None:
+    """Add `(creative_id, hour_epoch) -> n` to the creatives' unattributed hourly counters."""
+    if not counts:
+        return
+    stmt = insert_statement(UnattributedImpressionCount)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["creative_id", "hour"],
+        set_={"count": UnattributedImpressionCount.count + stmt.excluded.count},
+    )
+    db.session.execute(
+        stmt,
+        [
+            {"creative_id": creative_id, "hour": datetime.fromtimestamp(hour, UTC), "count": n}
+            for (creative_id, hour), n in counts.items()
+        ],
+    )
 
 
 def mark_batch_flushed(batch_id: str) -> bool:

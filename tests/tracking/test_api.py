@@ -8,7 +8,7 @@ from portal.extensions import db
 from portal.subids.models import BlockedSubId
 from portal.tracking.api import PIXEL
 from portal.tracking.jobs import flush_clicks, flush_impressions
-from portal.tracking.models import Click, ImpressionCount
+from portal.tracking.models import Click, ImpressionCount, UnattributedImpressionCount
 from tests.factories import (
     CreativeFactory,
     LandingPageFactory,
@@ -67,11 +67,43 @@ def test_sub_ids_and_visitor_details_are_stored_as_given(client, link):
     assert len(click.ip_hash) == 64 and "127.0.0.1" not in click.ip_hash
 
 
-def test_sub_id_over_255_characters_is_a_400_page(client, link):
-    response = browser(client, f"/api/v1/track/click/{link.public_id}?sub1={'a' * 256}")
+def test_sub_id_over_255_characters_is_truncated_flagged_and_redirected(client, link):
+    response = browser(client, f"/api/v1/track/click/{link.public_id}?sub1={'a' * 256}&sub4={'b' * 3000}&sub5=ok")
+    assert response.status_code == 302
+    [click] = stored_clicks()
+    assert parse_qs(urlsplit(response.headers["Location"]).query)["click_id"] == [str(click.click_id)]
+    assert (click.sub1, click.sub4, click.sub5) == ("a" * 255, "b" * 255, "ok")
+    assert click.subs_truncated and not click.is_blocked
+
+
+def test_sub_ids_within_255_characters_are_not_flagged(client, link):
+    browser(client, f"/api/v1/track/click/{link.public_id}?sub1={'a' * 255}")
+    [click] = stored_clicks()
+    assert click.sub1 == "a" * 255 and not click.subs_truncated
+
+
+def test_sub_id_with_a_nul_byte_stays_a_400_page_naming_the_field(client, link):
+    response = browser(client, f"/api/v1/track/click/{link.public_id}?sub2=a%00b")
     assert response.status_code == 400
-    assert "Location" not in response.headers
+    assert "Location" not in response.headers and b"sub2" in response.data
     assert stored_clicks() == []
+
+
+def test_a_click_with_a_truncated_and_a_blocked_sub_id_still_goes_to_the_fallback(client, app):
+    offer = OfferFactory(fallback_url="https://brand.example/fallback")
+    link = TrackingLinkFactory(offer=offer)
+    db.session.add(BlockedSubId(publisher_id=link.publisher_id, offer_id=offer.id, sub_id="fraudy"))
+    db.session.commit()
+    response = browser(client, f"/api/v1/track/click/{link.public_id}?sub1={'z' * 300}&sub2=fraudy")
+    assert response.headers["Location"] == "https://brand.example/fallback"
+    [click] = stored_clicks()
+    assert click.is_blocked and click.subs_truncated
+
+
+def test_redis_down_stores_the_truncated_flag_straight_in_the_database(client, link, dead_redis):
+    assert browser(client, f"/api/v1/track/click/{link.public_id}?sub3={'c' * 400}").status_code == 302
+    click = db.session.scalars(select(Click)).one()
+    assert click.sub3 == "c" * 255 and click.subs_truncated
 
 
 def test_relative_path_deep_links_on_the_destination_host(client, link):
@@ -186,7 +218,12 @@ def test_impressions_are_counted_per_hour_after_flush(client, banner_link):
     assert row.hour.minute == 0 and row.hour.second == 0
 
 
-def test_impressions_that_do_not_match_are_answered_but_not_counted(client, banner_link, app):
+def unattributed():
+    rows = db.session.scalars(select(UnattributedImpressionCount)).all()
+    return {row.creative_id: row.count for row in rows}
+
+
+def test_impressions_that_do_not_match_are_answered_and_counted_unattributed(client, banner_link, app):
     link, creative = banner_link
     foreign_creative = CreativeFactory()
     db.session.commit()
@@ -201,7 +238,31 @@ def test_impressions_that_do_not_match_are_answered_but_not_counted(client, bann
     for url in urls:
         response = client.get(url)
         assert response.status_code == 200 and response.data == PIXEL
-    assert flush_impressions() == 0
+    assert flush_impressions() == 5  # all but the unknown creative's
+    assert db.session.scalar(select(func.count()).select_from(ImpressionCount)) == 0
+    assert unattributed() == {creative.id: 4, foreign_creative.id: 1}
+    [row] = [r for r in db.session.scalars(select(UnattributedImpressionCount)) if r.creative_id == creative.id]
+    assert row.hour.minute == 0 and row.hour.second == 0
+
+
+def test_unattributed_impressions_add_up_across_flushes_beside_attributed_ones(client, banner_link):
+    link, creative = banner_link
+    good = f"/api/v1/track/impression/{creative.public_id}?lid={link.public_id}&aid={link.publisher_id}"
+    stray = f"/api/v1/track/impression/{creative.public_id}?lid=nope"
+    for url in (good, stray, stray):
+        client.get(url)
+    assert flush_impressions() == 3
+    client.get(stray)
+    assert flush_impressions() == 1
+    assert db.session.scalar(select(ImpressionCount.count)) == 1
+    assert unattributed() == {creative.id: 3}
+
+
+def test_redis_down_counts_unattributed_impressions_straight_in_the_database(client, banner_link, dead_redis):
+    link, creative = banner_link
+    for _ in range(2):
+        assert client.get(f"/api/v1/track/impression/{creative.public_id}?aid={link.publisher_id}").status_code == 200
+    assert unattributed() == {creative.id: 2}
     assert db.session.scalar(select(func.count()).select_from(ImpressionCount)) == 0
 
 

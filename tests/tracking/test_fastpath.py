@@ -10,7 +10,7 @@ from portal.extensions import db
 from portal.subids.models import BlockedSubId
 from portal.tracking.api import PIXEL
 from portal.tracking.jobs import flush_clicks, flush_impressions
-from portal.tracking.models import Click, ImpressionCount
+from portal.tracking.models import Click, ImpressionCount, UnattributedImpressionCount
 from tests.factories import OfferFactory, TrackingLinkFactory
 from tests.tracking.conftest import BROWSER_UA, browser
 
@@ -68,7 +68,7 @@ def test_a_warm_click_is_answered_like_a_cold_one(client, link, delegated, app, 
 
 @pytest.mark.parametrize(
     "query, status",
-    [("relativepath=../admin", 400), ("sub3=" + "x" * 256, 400), ("sub2=fraudy", 302)],
+    [("relativepath=../admin", 400), ("sub3=a%00b", 400), ("sub2=fraudy", 302)],
 )
 def test_warm_clicks_with_refused_or_blocked_arguments_go_through_flask(client, app, delegated, query, status):
     offer = OfferFactory(fallback_url="https://brand.example/fallback")
@@ -99,8 +99,30 @@ def test_warm_pixels_count_matches_and_skip_the_rest(client, banner_link, delega
         assert response.status_code == 200 and response.data == PIXEL
         assert response.headers["Content-Type"] == "image/gif" and "no-store" in response.headers["Cache-Control"]
     assert len(delegated) == 2  # the first good one, and the first unknown one
-    assert flush_impressions() == 2
+    assert flush_impressions() == 3
     assert db.session.scalar(select(ImpressionCount.count)) == 2
+    stray = db.session.scalars(select(UnattributedImpressionCount)).one()
+    assert (stray.creative_id, stray.count) == (creative.id, 1)
+
+
+def test_a_warm_click_with_a_long_sub_id_is_truncated_flagged_and_served_here(client, link, delegated):
+    browser(client, f"/api/v1/track/click/{link.public_id}?sub1={'a' * 300}")  # cold: Flask
+    warm = browser(client, f"/api/v1/track/click/{link.public_id}?sub1={'a' * 300}")
+    assert len(delegated) == 1 and warm.status_code == 302
+    cold_click, warm_click = stored_clicks()
+    for click in (cold_click, warm_click):
+        assert click.sub1 == "a" * 255 and click.subs_truncated
+    assert parse_qs(urlsplit(warm.headers["Location"]).query)["click_id"] == [str(warm_click.click_id)]
+
+
+def test_warm_stray_pixels_are_served_here_and_counted_unattributed(client, banner_link, delegated):
+    link, creative = banner_link
+    stray = f"/api/v1/track/impression/{creative.public_id}?lid={link.public_id}&aid=abc"
+    for _ in range(3):
+        assert client.get(stray).data == PIXEL
+    assert len(delegated) == 1
+    assert flush_impressions() == 3
+    assert db.session.scalar(select(UnattributedImpressionCount.count)) == 3
 
 
 def test_served_traffic_is_logged_only_when_asked_and_refused_traffic_always(client, link, caplog):

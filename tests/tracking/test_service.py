@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from portal.links.click_params import ClickRefused, check_relative_path
+from portal.links.click_params import MAX_SUB_LENGTH, ClickRefused, check_relative_path, check_subs
 from portal.tracking.bots import is_bot
 from portal.tracking.geo import normalise_country
 from portal.tracking.service import hash_ip, redirect_url
@@ -30,6 +30,25 @@ def test_relative_path_is_appended_to_the_path_only():
     assert parts.netloc == "brand.example"
     assert parts.path == "/casino/games/slots/book-of-ra.html"
     assert parts.fragment == "top"
+
+
+def test_sub_ids_within_the_maximum_are_kept_as_given():
+    subs, truncated = check_subs({"sub1": "a" * MAX_SUB_LENGTH, "sub3": "x y"})
+    assert subs == {"sub1": "a" * MAX_SUB_LENGTH, "sub2": "", "sub3": "x y", "sub4": "", "sub5": ""}
+    assert truncated is False
+
+
+def test_a_sub_id_over_the_maximum_is_cut_to_it_and_flagged_never_refused():
+    subs, truncated = check_subs({"sub2": "é" * (MAX_SUB_LENGTH + 1), "sub5": "b" * 10_000})
+    assert subs["sub2"] == "é" * MAX_SUB_LENGTH and subs["sub5"] == "b" * MAX_SUB_LENGTH
+    assert truncated is True
+
+
+def test_a_nul_byte_in_a_sub_id_stays_a_refusal_unless_it_is_cut_off():
+    with pytest.raises(ClickRefused, match="sub4"):
+        check_subs({"sub4": "a\x00b"})
+    subs, truncated = check_subs({"sub4": "a" * MAX_SUB_LENGTH + "\x00"})
+    assert subs["sub4"] == "a" * MAX_SUB_LENGTH and truncated
 
 
 @pytest.mark.parametrize("value", ["games/slots", "a.b_c-d/e", "/leading/slash", "x"])
