@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterator
 
 from sqlalchemy import case, func, literal, select, text
@@ -15,9 +15,17 @@ from portal.network.models import Advertiser, Offer, Publisher
 from portal.reports.models import ReportRollup as R
 from portal.reports.query import DIMENSIONS, METRICS, PAGE_SIZE, SUMMED_METRICS, ReportQuery
 from portal.reports.rollups import level_for
-from portal.types import MONEY_QUANTUM
 
-RATE_PLACES = Decimal("0.01")
+# The one rounding rule of every report figure (rows, totals, chart, pull, export): money and rates to
+# cents, half up. Sums and ratios are taken on the exact stored amounts first and rounded last, so a
+# total is the exact sum rounded, never a sum of rounded rows.
+CENTS = Decimal("0.01")
+
+
+def rounded(value: Decimal) -> Decimal:
+    """A money or rate figure as a report shows it: two places, half up (66 → 66.00, 8.43333 → 8.43)."""
+    return Decimal(value).quantize(CENTS, ROUND_HALF_UP)
+
 NONE_LABEL = "(none)"
 
 # Dimension -> rollup column (date is computed from the hour).
@@ -59,6 +67,7 @@ class ReportRow:
     keys: dict[str, str]
     metrics: dict[str, int | Decimal]
     ids: dict[str, int | None] = field(default_factory=dict)  # entity dimension ids, for filter links
+    exact: dict[str, int | Decimal] = field(default_factory=dict, repr=False)  # unrounded sums, for the totals
 
     def cells(self, columns: list[Column]) -> list:
         return [self.keys.get(c.key, "") if c.kind in ("dimension", "currency") else self.metrics[c.key] for c in columns]
@@ -128,13 +137,16 @@ def _statement(query: ReportQuery):
     return stmt
 
 
-def _metric_values(sums: dict) -> dict[str, int | Decimal]:
-    values = {m: (sums.get(m) or (Decimal("0") if METRICS[m][1] == "money" else 0)) for m in SUMMED_METRICS}
-    clicks = values["click_count"]
-    values["conversion_rate"] = (
-        (Decimal(values["conversion_count"]) * 100 / clicks).quantize(RATE_PLACES) if clicks else Decimal("0.00")
-    )
-    values["epc"] = (values["total_reward"] / clicks).quantize(MONEY_QUANTUM) if clicks else Decimal("0.0000")
+def _exact_sums(sums) -> dict[str, int | Decimal]:
+    return {m: (sums.get(m) or (Decimal("0") if METRICS[m][1] == "money" else 0)) for m in SUMMED_METRICS}
+
+
+def _metric_values(exact: dict[str, int | Decimal]) -> dict[str, int | Decimal]:
+    """The shown metrics from exact sums: counts as they are, money and rates through `rounded`."""
+    values = {m: rounded(v) if METRICS[m][1] == "money" else v for m, v in exact.items()}
+    clicks = exact["click_count"]
+    values["conversion_rate"] = rounded(Decimal(exact["conversion_count"]) * 100 / clicks) if clicks else Decimal("0.00")
+    values["epc"] = rounded(exact["total_reward"] / clicks) if clicks else Decimal("0.00")
     return values
 
 
@@ -162,7 +174,8 @@ def _to_rows(query: ReportQuery, records: list) -> list[ReportRow]:
                 keys[d] = value if value not in (None, "") else ""
         if query.money_metrics:
             keys["currency"] = data["currency"] or ""
-        rows.append(ReportRow(keys, _metric_values(data), ids))
+        exact = _exact_sums(data)
+        rows.append(ReportRow(keys, _metric_values(exact), ids, exact))
     return rows
 
 
@@ -173,12 +186,12 @@ def _sort_key(column: str, kind: str):
 
 
 def _totals(query: ReportQuery, rows: list[ReportRow]) -> list[ReportRow]:
-    """Totals are the sum of the rows, per currency when money is shown."""
+    """Totals are the exact sum of the rows, per currency when money is shown, rounded like a row."""
     by_currency: dict[str, dict] = {}
     for row in rows:
         sums = by_currency.setdefault(row.keys.get("currency", ""), {m: None for m in SUMMED_METRICS})
         for m in SUMMED_METRICS:
-            sums[m] = row.metrics[m] if sums[m] is None else sums[m] + row.metrics[m]
+            sums[m] = row.exact[m] if sums[m] is None else sums[m] + row.exact[m]
     if not by_currency:
         by_currency[""] = {}
     totals = []
@@ -188,7 +201,7 @@ def _totals(query: ReportQuery, rows: list[ReportRow]) -> list[ReportRow]:
             keys[query.dimensions[0]] = "Total"
         if query.money_metrics:
             keys["currency"] = currency
-        totals.append(ReportRow(keys, _metric_values(sums)))
+        totals.append(ReportRow(keys, _metric_values(_exact_sums(sums)), exact=_exact_sums(sums)))
     return totals
 
 

@@ -45,8 +45,9 @@ def csv_lines(columns: list[Column], rows: Iterable[ReportRow], totals: list[Rep
 
 
 def _metrics(row: ReportRow, columns: list[Column]) -> dict:
-    return {c.key: format_number(row.metrics[c.key]) if isinstance(row.metrics[c.key], Decimal) else row.metrics[c.key]
-            for c in columns if c.kind not in ("dimension", "currency")}  # fmt: skip
+    """Metrics as JSON numbers: counts as integers, money and rates as the engine's exact Decimals (two
+    places), which `portal.jsontext.compact_json` writes digit for digit: 66.00, never "66.00" nor 66.0."""
+    return {c.key: row.metrics[c.key] for c in columns if c.kind not in ("dimension", "currency")}
 
 
 def _group_keys(row: ReportRow, columns: list[Column]) -> dict:
@@ -54,9 +55,9 @@ def _group_keys(row: ReportRow, columns: list[Column]) -> dict:
 
 
 def as_json(result: ReportResult) -> dict:
-    """`{"rows": [{"groupKeys", "metrics"}], "totals", "generatedAt"}`. With one currency (or none)
-    `totals` is one metrics object; with several, money cannot be summed across them, so `totals`
-    holds only the counts and `totalsByCurrency` one metrics object per currency."""
+    """`{"rows": [{"groupKeys", "metrics"}], "totals", "generatedAt"}`, to be written by `compact_json`.
+    With one currency (or none) `totals` is one metrics object; with several, money cannot be summed
+    across them, so `totals` holds only the counts and `totalsByCurrency` one metrics object per currency."""
     columns = result.columns
     rows = [{"groupKeys": _group_keys(row, columns), "metrics": _metrics(row, columns)} for row in result.rows]
     body: dict = {"rows": rows}

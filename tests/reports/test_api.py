@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import logging
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
@@ -40,21 +42,30 @@ def test_csv_has_header_rows_and_totals(client, world):
     assert response.headers["Referrer-Policy"] == "no-referrer"
 
 
+def exact_json(response) -> dict:
+    """The body with every fraction read as a Decimal: a number, exactly as written."""
+    return json.loads(response.get_data(as_text=True), parse_float=Decimal)
+
+
 def test_json_shape(client, world):
     _, url = saved(world.user_b, dimensions=["sub1"], metrics=["click_count", "total_reward", "conversion_rate"])
-    body = client.get(url + "?format=json").get_json()
+    response = client.get(url + "?format=json")
+    assert response.mimetype == "application/json"
+    body = exact_json(response)
     assert body["rows"] == [
-        {"groupKeys": {"sub1": "beta", "currency": "EUR"}, "metrics": {"click_count": 2, "total_reward": "40.00", "conversion_rate": "50.00"}}
+        {"groupKeys": {"sub1": "beta", "currency": "EUR"}, "metrics": {"click_count": 2, "total_reward": Decimal("40.00"), "conversion_rate": Decimal("50.00")}}
     ]
-    assert body["totals"] == {"click_count": 2, "total_reward": "40.00", "conversion_rate": "50.00", "currency": "EUR"}
+    assert body["totals"] == {"click_count": 2, "total_reward": Decimal("40.00"), "conversion_rate": Decimal("50.00"), "currency": "EUR"}
+    assert '"total_reward":40.00,' in response.get_data(as_text=True)  # a number with its cents, not a string
     assert body["generatedAt"].endswith("Z") and len(body["generatedAt"]) == 20
 
 
 def test_json_totals_per_currency_when_several(client, world):
     _, url = saved(world.user_a, dimensions=["campaign"], metrics=["click_count", "deposit_amount"])
-    body = client.get(url + "?format=json").get_json()
+    body = exact_json(client.get(url + "?format=json"))
     assert body["totals"] == {"click_count": 4}
-    assert {t["currency"]: t["metrics"]["deposit_amount"] for t in body["totalsByCurrency"]} == {"EUR": "10.30", "USD": "5.05"}
+    by_currency = {t["currency"]: t["metrics"]["deposit_amount"] for t in body["totalsByCurrency"]}
+    assert by_currency == {"EUR": Decimal("10.30"), "USD": Decimal("5.05")}
 
 
 def test_csv_cells_that_could_be_formulas_are_neutralised(client, world):

@@ -4,7 +4,13 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from portal.reports.query import ReportQuery, run
+import pytest
+
+from portal.extensions import db
+from portal.reports.engine import rounded
+from portal.reports.query import METRICS, ReportQuery, run
+from portal.reports.rollups import rebuild
+from tests.reports.conftest import at, click, conversion
 
 
 def report(world_scope: dict, **fields) -> object:
@@ -33,7 +39,7 @@ def test_money_is_exact_and_never_mixes_currencies(world):
     eur = rows[("Casino EUR", "EUR")]
     # deposits: ftd 10.10 + deposit 0.20; reward: 25.10 approved + 0.20 pending (99 rejected left out)
     assert eur["deposit_amount"] == Decimal("10.30") and eur["total_reward"] == Decimal("25.30")
-    assert eur["epc"] == Decimal("8.4333")  # 25.30 / 3 clicks, 4 places
+    assert str(eur["epc"]) == "8.43"  # 25.30 / 3 clicks, rounded to cents like every money figure
     usd = rows[("Sports USD", "USD")]
     assert (usd["deposit_amount"], usd["total_reward"], usd["click_count"]) == (Decimal("5.05"), Decimal("3.03"), 1)
     totals = {t.keys["currency"]: t.metrics for t in result.totals}
@@ -119,7 +125,7 @@ def test_filters_narrow_every_dimension(world):
 def test_rates_are_exact_decimals(world):
     result = report({"publisher_id": world.publisher_b.id}, dimensions=[], metrics=["conversion_rate", "epc"])
     assert result.totals[0].metrics["conversion_rate"] == Decimal("50.00")  # 1 conversion / 2 clicks
-    assert result.totals[0].metrics["epc"] == Decimal("20.0000")
+    assert str(result.totals[0].metrics["epc"]) == "20.00"
 
 
 def test_week_and_month_grains(world):
@@ -166,3 +172,29 @@ def test_the_coarsest_level_holding_the_report_is_chosen():
     assert level_for({"publisher"}, publisher_scoped=False) == 2
     assert level_for({"date", "link"}, publisher_scoped=True) == 1
     assert level_for({"date", "sub3"}, publisher_scoped=False) == 0
+
+
+@pytest.mark.parametrize(
+    ("exact", "shown"),
+    [("66", "66.00"), ("8.43333", "8.43"), ("0.005", "0.01"), ("-0.005", "-0.01"), ("1.2345", "1.23"), ("0", "0.00")],
+)
+def test_one_rounding_rule_cents_half_up(exact, shown):
+    assert str(rounded(Decimal(exact))) == shown
+
+
+def test_rows_and_totals_carry_two_places_and_totals_are_the_exact_sum_rounded(world):
+    """Sub-cent amounts (a 4-place payout, a per-click ratio) read with cents in rows and totals alike;
+    the total is the exact sum rounded, not the sum of rounded rows."""
+    for n, sub in enumerate(("s1", "s2", "s3")):
+        conversion(world.link_b, click(world.link_b, f"2026-11-10 1{n}:00", sub1=sub), "0.3333", f"2026-11-10 1{n}:05")
+    db.session.commit()
+    rebuild(at("2026-11-10 00:00"), at("2026-11-11 00:00"))
+    money = [m for m, (_, kind) in METRICS.items() if kind in ("money", "rate")]
+    result = report({"publisher_id": world.publisher_b.id}, dimensions=["sub1"], metrics=["click_count", *money])
+    rows = rows_by(result, "sub1")
+    assert [str(rows[s].metrics["total_reward"]) for s in ("s1", "s2", "s3")] == ["0.33", "0.33", "0.33"]
+    total = result.totals[0].metrics
+    assert str(total["total_reward"]) == "41.00"  # 40.00 + 3 × 0.3333 = 40.9999
+    assert str(total["epc"]) == "8.20"  # 40.9999 / 5 clicks
+    for row in [*result.rows, *result.totals]:
+        assert all(row.metrics[m].as_tuple().exponent == -2 for m in money), row
