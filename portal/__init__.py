@@ -52,8 +52,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_errorhandlers(app)
     register_commands(app)
     register_periodic_jobs(app)
+    install_security_headers(app)  # before the traffic endpoints are mounted: their fast path sends its own
     register_tracking(app)
-    install_security_headers(app)  # after the traffic endpoints are mounted, so it covers them too
     register_proxies(app)
     return app
 
@@ -85,13 +85,26 @@ def register_redis(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from portal.accounts.auth import load_user
-    from portal.extensions import csrf, db, htmx, limiter, login_manager, migrate
+    from portal.extensions import (
+        LIMITER_RETRY_AFTER,
+        csrf,
+        db,
+        htmx,
+        limiter,
+        login_manager,
+        migrate,
+        retry_after_on_refusals,
+    )
 
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), compare_type=True, render_as_batch=True)
     csrf.init_app(app)
     htmx.init_app(app)
+    # Not Retry-After itself: the limiter would send it on every 2xx and stretch a 503's own to its reset.
+    app.config["RATELIMIT_HEADER_RETRY_AFTER"] = LIMITER_RETRY_AFTER
+    # Registered before the limiter's own hook, so it runs after it (Flask runs after_request hooks last first).
+    app.after_request(retry_after_on_refusals)
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.user_loader(load_user)

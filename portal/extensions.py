@@ -29,3 +29,15 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 htmx = Htmx()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+# Flask-Limiter writes its wait under this name on every limited answer (RATELIMIT_HEADER_RETRY_AFTER);
+# `retry_after_on_refusals` turns it into Retry-After on a 429 and drops it everywhere else.
+LIMITER_RETRY_AFTER = "X-Limiter-Retry-After"
+
+
+def retry_after_on_refusals(response):
+    """Retry-After only where the client must wait: the limiter's on a 429; a 503 keeps its own."""
+    wait = response.headers.pop(LIMITER_RETRY_AFTER, None)
+    if wait is not None and response.status_code == 429:
+        response.headers["Retry-After"] = wait
+    return response

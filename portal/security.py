@@ -8,8 +8,9 @@
 | banners, report pulls, JSON            | publisher page's own for the hop to the advertiser, and pixels and     |
 |                                        | banners load on other sites, so no Cross-Origin-Resource-Policy either |
 
-A WSGI middleware rather than an `after_request` hook: the click and impression fast path answers without
-Flask, and the traffic endpoints are a Flask app of their own."""
+A WSGI middleware rather than an `after_request` hook, installed on the portal and on the traffic endpoints'
+Flask app (portal/tracking/wsgi.py). The click and impression fast path answers before both: it adds NOSNIFF
+from its constant header list, so the hot path does no header work per request."""
 from __future__ import annotations
 
 from functools import lru_cache

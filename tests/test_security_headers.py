@@ -1,5 +1,6 @@
 """Security headers: a strict policy on every HTML page (no framing, scripts and styles only from our static
-files), nosniff on every response, and the public traffic endpoints left embeddable and referrer-neutral."""
+files), nosniff on every response, the public traffic endpoints left embeddable and referrer-neutral, and
+Retry-After only on a 429 or a 503."""
 from __future__ import annotations
 
 import json
@@ -7,14 +8,20 @@ import re
 from pathlib import Path
 
 import pytest
+from redis.exceptions import ConnectionError as RedisConnectionError
 
+from portal.accounts.service import create_api_key
 from portal.config import PROJECT_ROOT
 from portal.creatives.storage import store_banner
-from portal.extensions import db
+from portal.extensions import LIMITER_RETRY_AFTER, db
+from portal.ops.errors import RETRY_AFTER_SECONDS
 from portal.reports.presets import save_preset, token_for
 from portal.reports.query import ReportQuery
+from portal.security import NOSNIFF, SecurityHeaders
+from portal.tracking import fastpath
+from portal.tracking.wsgi import TrackingDispatcher
 from tests.creatives.test_storage import image_bytes
-from tests.factories import CreativeFactory, TrackingLinkFactory
+from tests.factories import AdvertiserFactory, CreativeFactory, TrackingLinkFactory
 from tests.tracking.conftest import browser
 
 PAGE_POLICY = {
@@ -166,3 +173,75 @@ def test_templates_have_nothing_the_policy_blocks(template):
     source = template.read_text()
     found = {kind: pattern.findall(source) for kind, pattern in INLINE.items()}
     assert {kind: hits for kind, hits in found.items() if hits} == {}
+
+
+# Retry-After: only where the client must wait (a 429, a 503), never on an answer that went through.
+
+
+def test_the_fast_path_carries_nosniff_itself_and_skips_the_middleware(app):
+    dispatcher = app.wsgi_app
+    assert isinstance(dispatcher, TrackingDispatcher)
+    assert isinstance(dispatcher.tracking_wsgi, fastpath.FastTracking)  # no header work per click
+    assert isinstance(dispatcher.tracking_wsgi.delegate, SecurityHeaders)  # what Flask answers gets them
+    assert isinstance(dispatcher.portal_wsgi, SecurityHeaders)
+    assert NOSNIFF in fastpath._NO_CACHE_HEADERS and NOSNIFF in fastpath._PIXEL_HEADERS
+
+
+def _network_key() -> str:
+    _, secret = create_api_key("rewards scripts", None)
+    db.session.commit()
+    return secret
+
+
+def test_limited_answers_that_went_through_carry_no_retry_after(client, publisher_user):
+    advertiser = AdvertiserFactory()
+    _, events_key = create_api_key("events", advertiser.id)
+    rewards_key = _network_key()
+    preset = save_preset(publisher_user, "Daily", ReportQuery(publisher_id=publisher_user.publisher_id))
+    db.session.commit()
+    event = {"type": "pageview", "site_id": "s-1", "session_id": "v-1"}
+    answers = {
+        "events": client.post("/api/v1/events", json=event, headers={"X-API-Key": events_key}),
+        "report pull": client.get(f"/api/v1/reports/{token_for(preset)}"),
+        "rewards": client.get("/api/v1/rewards", headers={"x-api-key": rewards_key}),
+    }
+    for name, response in answers.items():
+        assert response.status_code in (200, 202), name
+        assert "Retry-After" not in response.headers, name
+        assert LIMITER_RETRY_AFTER not in response.headers, name
+        assert int(response.headers["X-RateLimit-Remaining"]) >= 0, name  # the limit's own headers stay
+        assert response.headers["X-Content-Type-Options"] == "nosniff", name
+
+
+def test_client_errors_carry_no_retry_after(client):
+    response = client.get("/api/v1/rewards", headers={"x-api-key": "tlk_not-a-real-key"})
+    assert response.status_code == 401 and "Retry-After" not in response.headers
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_429_carries_retry_after(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "REWARDS_API_RATE_LIMIT", "1 per hour")
+    headers = {"x-api-key": _network_key()}
+    assert client.get("/api/v1/rewards", headers=headers).status_code == 200
+    refused = client.get("/api/v1/rewards", headers=headers)
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["Retry-After"]) <= 3600
+    assert LIMITER_RETRY_AFTER not in refused.headers
+    assert refused.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_503_on_a_limited_endpoint_keeps_its_own_retry_after(client, monkeypatch):
+    _, key = create_api_key("events", AdvertiserFactory().id)
+    db.session.commit()
+
+    def redis_down(*args, **kwargs):
+        raise RedisConnectionError("down")
+
+    monkeypatch.setattr("portal.events.api.ingest", redis_down)
+    response = client.post(
+        "/api/v1/events", json={"type": "pageview", "site_id": "s", "session_id": "v"}, headers={"X-API-Key": key}
+    )
+    assert response.status_code == 503
+    # The limiter's reset (a minute for events, an hour for rewards) would stretch it.
+    assert response.headers["Retry-After"] == str(RETRY_AFTER_SECONDS)
+    assert response.headers["X-Content-Type-Options"] == "nosniff"

@@ -392,19 +392,35 @@ def validate_event(raw: Any, prefix: str = "", window: TimeWindow | None = None)
     kind = raw.get("type")
     field = f"{prefix}.type" if prefix else "type"
     if kind is None:
-        raise InvalidItem(f"{field}: is required")
+        raise InvalidItem(_without_type(raw, field, prefix))
     if not isinstance(kind, str) or kind not in EVENT_TYPES:
         raise InvalidItem(f"{field}: unknown event type; expected one of {', '.join(EVENT_TYPES)}")
     model = EVENT_TYPES[kind]
     try:
         event = model.model_validate(raw)
     except ValidationError as exc:
-        raise InvalidItem(_field_errors(exc, prefix)) from None
+        errors = _field_errors(exc, prefix)
+        if model.PLAYER_REQUIRED and raw.get("player_id") is None:  # named with the rest, not on the next try
+            errors += f"; {prefix + '.' if prefix else ''}player_id: is required for {kind} events"
+        raise InvalidItem(errors) from None
     if model.PLAYER_REQUIRED and not event.player_key():
         raise InvalidItem(f"{prefix + '.' if prefix else ''}player_id: is required for {kind} events")
     if window is not None and event.timestamp is not None and not window.earliest <= event.timestamp <= window.latest:
         raise InvalidItem(f"{prefix + '.' if prefix else ''}timestamp: {window.refusal()}")
     return event
+
+
+def _without_type(raw: dict, field: str, prefix: str) -> str:
+    """The errors of a body with no type: that, and, unless it names a player (a player event), what a web
+    event would also miss or get wrong, so a seed-001 sender learns every missing field at once."""
+    message = f"{field}: is required"
+    if "player_id" in raw:
+        return message
+    try:
+        WebEvent.model_validate({**raw, "type": ""})
+    except ValidationError as exc:
+        return f"{message}; {_field_errors(exc, prefix)}"
+    return message
 
 
 def validate_identifiers(raw: Any, prefix: str) -> Identifiers:

@@ -38,7 +38,8 @@ def authenticate_network_key():
     if not isinstance(key, LiveKey):
         return key
     if key.advertiser_id is not None:
-        return error_response(401, "Unauthorized", "The rewards API takes a network API key, not an advertiser's.")
+        # A valid key of the wrong kind: 403, as the events API answers a network key (401 is for no valid key).
+        return error_response(403, "Forbidden", "The rewards API takes a network API key, not an advertiser's.")
     g.rewards_key_hash = key.key_hash
     note_key_use(key)
     db.session.commit()
@@ -105,6 +106,11 @@ def redemption_json(redemption: Redemption) -> dict:
     }
 
 
+def _json_body():
+    """The body parsed as JSON whatever its Content-Type: the seed's own examples send none. None if not JSON."""
+    return request.get_json(force=True, silent=True)
+
+
 def _bad(message: str):
     return error_response(400, "Bad Request", message)
 
@@ -150,7 +156,7 @@ def redemption(redemption_id: int):
     if found is None:
         return _not_found("No redemption has this id.")
     if request.method == "PATCH":
-        body = request.get_json(silent=True)
+        body = _json_body()
         if not isinstance(body, dict) or not isinstance(body.get("completed"), bool):
             return _bad('Send a JSON body such as {"completed": true}.')
         try:
@@ -187,7 +193,7 @@ def fan_bonus(username: str):
     fan = find_fan(username)
     if fan is None:
         return _not_found("No fan has this username.")
-    body = request.get_json(silent=True)
+    body = _json_body()
     if not isinstance(body, dict) or "amount" not in body:
         return _bad('Send a JSON body such as {"amount": 100}.')
     try:

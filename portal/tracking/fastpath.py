@@ -19,6 +19,7 @@ from werkzeug.urls import iri_to_uri
 
 from portal.links.click_params import ClickRefused, check_relative_path, check_subs
 from portal.ops.logging import REQUEST_ID_HEADER, loggable_path, request_id, traffic_log
+from portal.security import NOSNIFF
 from portal.tracking import service
 from portal.tracking.api import NO_CACHE, PIXEL, impression_matches
 from portal.tracking.bots import is_bot
@@ -27,7 +28,8 @@ from portal.tracking.targets import cached_target
 
 CLICK_PREFIX = "/api/v1/track/click/"
 IMPRESSION_PREFIX = "/api/v1/track/impression/"
-_NO_CACHE_HEADERS = list(NO_CACHE.items())
+# The fast path's answers skip the security-header middleware: they carry its one header themselves.
+_NO_CACHE_HEADERS = [*NO_CACHE.items(), NOSNIFF]
 _PIXEL_HEADERS = [("Content-Type", "image/gif"), ("Content-Length", str(len(PIXEL))), *_NO_CACHE_HEADERS]
 
 

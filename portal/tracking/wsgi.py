@@ -9,6 +9,7 @@ from flask.sessions import SessionInterface
 from portal.extensions import db
 from portal.ops.errors import install_error_handlers
 from portal.ops.logging import install_request_logging, traffic_log
+from portal.security import install_security_headers
 from portal.tracking.api import bp
 from portal.tracking.fastpath import FastTracking
 
@@ -51,6 +52,7 @@ def mount_tracking(portal: Flask) -> Flask:
     for rule in tracking.url_map.iter_rules():
         if rule.endpoint != "static":
             portal.add_url_rule(rule.rule, endpoint=rule.endpoint, build_only=True)
+    install_security_headers(tracking)  # what Flask answers here; the fast path's answers carry their own
     portal.wsgi_app = TrackingDispatcher(portal.wsgi_app, FastTracking(tracking))
     portal.extensions["tracklane.tracking_app"] = tracking
     return tracking

@@ -29,15 +29,18 @@ def redemptions_of(user, *costs):
     [("get", "/api/v1/rewards"), ("get", "/api/v1/redemptions"), ("get", "/api/v1/redemptions/1"), ("patch", "/api/v1/redemptions/1"),
      ("get", "/api/v1/fans/someone/points"), ("post", "/api/v1/fans/someone/points/bonus")],
 )
-def test_every_endpoint_needs_a_live_network_key(app, api, method, url):
+def test_every_endpoint_needs_a_live_network_key_and_refuses_an_advertisers_with_403(app, api, method, url):
     _, advertiser_secret = create_api_key("events", AdvertiserFactory().id)
     revoked, revoked_secret = create_api_key("old", None)
     revoke_api_key(revoked)
     db.session.commit()
-    for key in (None, "tlk_not-a-real-key", advertiser_secret, revoked_secret):
+    for key in (None, "tlk_not-a-real-key", revoked_secret):
         response = api(method, url, key=key, json={})
         assert response.status_code == 401, key
         assert response.is_json and response.get_json()["error"]
+    wrong_kind = api(method, url, key=advertiser_secret, json={})  # a valid key, but an advertiser's
+    assert wrong_kind.status_code == 403
+    assert "network API key" in wrong_kind.get_json()["error"]
 
 
 def test_rewards_list_in_the_seed_shape(app, api):
