@@ -18,7 +18,7 @@ os.environ.setdefault("TRACKLANE_INSTANCE_PATH", str(_TMP / "instance"))
 os.environ.setdefault("TRACKLANE_ENV", "testing")
 
 from portal import create_app  # noqa: E402  (the environment above must be in place first)
-from portal.extensions import db  # noqa: E402
+from portal.extensions import db, limiter  # noqa: E402
 from portal.queues import redis_connection, stop_embedded_redis  # noqa: E402
 
 TEST_SETTINGS = {
@@ -101,6 +101,15 @@ def app(_app):
         db.session.remove()
         empty_database()
         redis_connection().flushdb()
+        _forget_limiter_fallback()
+
+
+def _forget_limiter_fallback() -> None:
+    """A test that takes Redis away leaves Flask-Limiter counting in its in-memory fallback, which no Redis flush
+    clears: the next tests' sign-ins would share those counts and meet a 429. Start the next test on Redis, empty."""
+    if limiter._storage_dead:
+        limiter._fallback_storage.reset()
+        limiter._storage_dead = False
 
 
 @pytest.fixture
