@@ -22,8 +22,8 @@ def _names_statement():
 def test_run_hands_back_rows_as_tuples_and_nothing_for_a_write(app):
     advertiser = AdvertiserFactory()
     insert_rows(Player.__table__, [
-        {"advertiser_id": advertiser.id, "external_id": key, "user_properties": {}, "first_seen_at": utcnow(),
-         "updated_at": utcnow()} for key in ("a", "b")
+        {"advertiser_id": advertiser.id, "external_id": key, "user_properties": {}, "profile": {},
+         "first_seen_at": utcnow(), "updated_at": utcnow()} for key in ("a", "b")
     ])
     table = Player.__table__
     write = update(table).where(table.c.external_id == bindparam("key")).values(
