@@ -161,7 +161,8 @@ class EventIn(BaseModel):
     @model_validator(mode="after")
     def _amount_rules(self):
         if self.AMOUNT_REQUIRED and self.amount is None:
-            raise ValueError("amount: required for this event type")
+            missing = "amount: required for this event type"
+            raise ValueError(missing if self.currency else f"{missing}; currency: required with the amount")
         if self.amount is not None and self.currency is None:
             raise ValueError("currency: required when an amount is given")
         return self
@@ -373,13 +374,18 @@ def _field_errors(exc: ValidationError, prefix: str) -> str:
     for error in exc.errors(include_url=False):
         message = error["msg"].removeprefix("Value error, ")
         loc = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error["loc"]).lstrip(".")
-        if not loc and ": " in message:  # model-level checks name their field in the message
-            loc, message = message.split(": ", 1)
+        if not loc and ": " in message:  # model-level checks name their fields in the message, "; " between them
+            messages += [_named(*part.partition(": ")[::2], prefix) for part in message.split("; ")]
+            continue
         if error["type"] in _MESSAGES:
             message = _MESSAGES[error["type"]](error.get("ctx", {}))
-        field = f"{prefix}.{loc}" if prefix and loc else (prefix or loc)
-        messages.append(f"{field}: {message}" if field else message)
+        messages.append(_named(loc, message, prefix))
     return "; ".join(messages)
+
+
+def _named(loc: str, message: str, prefix: str) -> str:
+    field = f"{prefix}.{loc}" if prefix and loc else (prefix or loc)
+    return f"{field}: {message}" if field else message
 
 
 def validate_event(raw: Any, prefix: str = "", window: TimeWindow | None = None) -> EventIn:

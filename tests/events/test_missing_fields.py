@@ -52,3 +52,14 @@ def test_the_fields_carry_the_items_prefix_in_a_batch():
 
 def test_a_body_that_is_only_missing_the_type_still_says_so():
     assert refusal({"site_id": "w", "session_id": "s"}) == "type: is required"
+
+
+def test_a_money_event_without_amount_or_currency_names_both():
+    assert fields_named(refusal({"type": "ftd", "player_id": "p"})) == ["amount", "currency"]
+    assert fields_named(refusal({"type": "deposit", "player_id": "p"}, "events[1]")) == [
+        "events[1].amount", "events[1].currency",
+    ]
+
+
+def test_a_money_event_with_its_currency_names_only_the_amount():
+    assert refusal({"type": "ftd", "player_id": "p", "currency": "EUR"}) == "amount: required for this event type"
